@@ -1,0 +1,140 @@
+"""The demo pipeline: every stage that exists, run on the example insurer.
+
+Each stage is a function ``(DemoContext) -> list[Path]`` registered in :data:`STAGES`; areas add
+theirs as they arrive (forecast → staffing → schedule → workbook; funnel; test analysis). The
+CLI (``wfm demo``) only renders progress and the summary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from wfm.config import load_centre
+from wfm.forecast.calendar import special_days
+from wfm.io.describe import describe_agents, describe_events, describe_history
+from wfm.io.excel import Workbook
+from wfm.io.inputs import read_agents, read_events, read_history
+from wfm.io.write import write_json
+from wfm.synth.files import write_example
+
+WEEKDAY_ZH = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
+
+
+@dataclass
+class DemoContext:
+    out: Path
+    seed: int
+    weeks: int
+    inputs: dict[str, Path] = field(default_factory=dict)
+    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+def stage_inputs(ctx: DemoContext) -> list[Path]:
+    """Write the example data and read it back through the input contracts."""
+    paths = write_example(ctx.out / "input", seed=ctx.seed, weeks=ctx.weeks)
+    ctx.inputs = {p.name.split(".")[0]: p for p in paths}
+    centre = load_centre(ctx.inputs["centre"])
+    vocab = centre.vocabulary(str(ctx.inputs["centre"]))
+    ctx.frames = {
+        "history": read_history(ctx.inputs["history"], vocab),
+        "agents": read_agents(ctx.inputs["agents"], vocab),
+        "events": read_events(ctx.inputs["events"], vocab),
+    }
+    ctx.summary["inputs"] = {
+        "history": describe_history(ctx.frames["history"]),
+        "agents": describe_agents(ctx.frames["agents"]),
+        "events": describe_events(ctx.frames["events"]),
+    }
+    return paths
+
+
+def _daily_by_channel(history: pd.DataFrame) -> pd.DataFrame:
+    day = history["interval_start"].dt.normalize().rename("date")
+    table = history.pivot_table(index=day, columns="channel", values="contacts", aggfunc="sum")
+    table = table.fillna(0).astype(int)
+    table.insert(0, "weekday", [WEEKDAY_ZH[d.weekday()] for d in table.index])
+    table["total"] = table.drop(columns="weekday").sum(axis=1)
+    return table.reset_index()
+
+
+def _mix(history: pd.DataFrame) -> pd.DataFrame:
+    totals = history.groupby(["channel", "inquiry_type"])["contacts"].sum()
+    share = totals / totals.groupby(level="channel").transform("sum")
+    return pd.DataFrame({"contacts": totals.astype(int), "share": share}).reset_index()
+
+
+def _intraday(history: pd.DataFrame) -> pd.DataFrame:
+    phone = history[history["channel"] == "phone"]
+    day_type = phone["interval_start"].dt.weekday.map(lambda d: "周末" if d >= 5 else "工作日")
+    slot = phone["interval_start"].dt.strftime("%H:%M")
+    per_day = phone.groupby([phone["interval_start"].dt.normalize(), day_type, slot])[
+        "contacts"].sum()
+    mean = per_day.groupby(level=[1, 2]).mean().unstack(level=0)
+    return mean.rename_axis(None, axis=1).reset_index(names="time").round(1)
+
+
+def stage_workbook(ctx: DemoContext) -> list[Path]:
+    """An overview workbook of the inputs (the schedule workbook comes with scheduling)."""
+    history, agents, events = (ctx.frames[k] for k in ("history", "agents", "events"))
+    first, last = history["interval_start"].min().date(), history["interval_start"].max().date()
+    specials = pd.DataFrame([{"date": s.date, "weekday": WEEKDAY_ZH[s.date.weekday()],
+                              "name": s.name, "kind": s.kind, "source": s.source}
+                             for s in special_days("CN", first, last)])
+    book = Workbook()
+    book.add_table("每日来量 Daily", _daily_by_channel(history), {"date": "date"},
+                   title=f"Contacts per day and channel, {first} … {last}")
+    book.add_table("类型占比 Mix", _mix(history), {"share": "percent"},
+                   title="Inquiry-type mix per channel")
+    book.add_table("日内分布 Intraday", _intraday(history), title="Phone: mean contacts per "
+                   "30-minute interval, weekdays vs weekends")
+    book.add_table("节假日 Holidays", specials, {"date": "date"},
+                   title="Holidays and make-up workdays (调休) in the history")
+    roster = agents.assign(preferred_days_off=agents["preferred_days_off"].map(
+                               lambda days: ";".join(WEEKDAY_ZH[d] for d in days)),
+                           unavailable=agents["unavailable"].map(
+                               lambda blocks: ";".join(f"{a:%Y-%m-%d %H:%M}–{b:%Y-%m-%d %H:%M}"
+                                                       for a, b in blocks)))
+    book.add_table("坐席 Agents", roster, title="Agent roster", freeze_columns=2)
+    counts = events.groupby("event", sort=False).size().rename("events").reset_index()
+    book.add_table("事件 Events", counts, title="Funnel events in the log (stage rates come "
+                   "with the KPI module)")
+    return [book.save(ctx.out / "wfm-demo-inputs.xlsx")]
+
+
+Stage = tuple[str, str, Callable[[DemoContext], list[Path]]]
+STAGES: list[Stage] = [
+    ("inputs", "Example data written and validated", stage_inputs),
+    ("overview", "Input overview workbook", stage_workbook),
+]
+# Stages of the areas still to be built; the demo says they did not run.
+PENDING = ["forecast", "staffing", "schedule", "kpi funnel", "test analysis"]
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    out: Path
+    artefacts: list[Path]
+    summary: dict[str, Any]
+    pending: list[str]
+
+
+def run_demo(out: str | Path, *, seed: int = 20261122, weeks: int = 12,
+             on_stage: Callable[[str, str], None] | None = None) -> DemoResult:
+    """Run every demo stage into ``out``; ``on_stage(name, label)`` reports progress."""
+    ctx = DemoContext(Path(out), seed, weeks)
+    ctx.out.mkdir(parents=True, exist_ok=True)
+    artefacts: list[Path] = []
+    for name, label, stage in STAGES:
+        if on_stage:
+            on_stage(name, label)
+        artefacts += stage(ctx)
+    ctx.summary["stages_run"] = [name for name, _, _ in STAGES]
+    ctx.summary["stages_pending"] = PENDING
+    artefacts.append(write_json(ctx.summary, ctx.out / "summary.json"))
+    return DemoResult(ctx.out, artefacts, ctx.summary, PENDING)
