@@ -71,7 +71,7 @@ def _mix(history: pd.DataFrame) -> pd.DataFrame:
 
 def _intraday(history: pd.DataFrame) -> pd.DataFrame:
     phone = history[history["channel"] == "phone"]
-    day_type = phone["interval_start"].dt.weekday.map(lambda d: "周末" if d >= 5 else "工作日")
+    day_type = phone["interval_start"].dt.day_of_week.map(lambda d: "周末" if d >= 5 else "工作日")
     slot = phone["interval_start"].dt.strftime("%H:%M")
     per_day = phone.groupby([phone["interval_start"].dt.normalize(), day_type, slot])[
         "contacts"].sum()

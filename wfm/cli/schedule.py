@@ -14,5 +14,6 @@ def schedule() -> None:
 
     \b
     Planned usage:
-      wfm schedule solve --requirements req.csv --agents agents.csv --config configs/schedule.yaml -o schedule.xlsx
+      wfm schedule solve --requirements req.csv --agents agents.csv \\
+        --config configs/schedule.yaml -o schedule.xlsx
     """

@@ -28,6 +28,9 @@ _THOUSANDS = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
 GRID_STEPS_MINUTES = (60, 30, 20, 15, 10, 5)
 
 
+Check = Callable[[pd.DataFrame, "RawTable", Vocabulary], None]
+
+
 @dataclass(frozen=True)
 class Column:
     name: str
@@ -43,7 +46,7 @@ class Contract:
     name: str
     columns: tuple[Column, ...]
     key: tuple[str, ...] = ()
-    extra_checks: tuple[Callable[[pd.DataFrame, RawTable, Vocabulary], None], ...] = field(default=())
+    extra_checks: tuple[Check, ...] = field(default=())
 
     @property
     def required(self) -> list[str]:

@@ -84,10 +84,11 @@ def _read_text(path: Path, source: str) -> RawTable:
     if not text.strip():
         raise InputError(source, "the file is empty: expected a header row and data rows")
     inner = Path(path.stem).suffix.lower() if path.suffix.lower() == ".gz" else path.suffix.lower()
+    sep = _delimiter(text, inner)
     try:
         frame = pd.read_csv(
             io.StringIO(text),
-            sep=_delimiter(text, inner),
+            sep=sep,
             dtype=str,
             keep_default_na=False,
             skipinitialspace=True,
@@ -95,6 +96,11 @@ def _read_text(path: Path, source: str) -> RawTable:
         )
     except (pd.errors.ParserError, csv.Error) as err:
         raise InputError(source, f"not a well-formed CSV table ({_first_line(err)})") from None
+    # pandas renames a repeated header ('contacts' -> 'contacts.1'); keep the names as written
+    # so the contract can report the repetition.
+    header = next(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=sep), [])
+    if len(header) == frame.shape[1]:
+        frame.columns = header
     return RawTable(frame, source, encoding=encoding)
 
 
@@ -103,12 +109,14 @@ def _first_line(err: Exception) -> str:
 
 
 def _read_excel(path: Path, source: str, sheet: str | int | None) -> RawTable:
+    from zipfile import BadZipFile
+
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
         book = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError) as err:
+    except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError) as err:
         raise InputError(source, f"not a readable .xlsx workbook ({_first_line(err)})") from None
     try:
         if sheet is None:

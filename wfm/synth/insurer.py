@@ -59,8 +59,8 @@ EVE_FACTOR = 1.20  # the last working day before a holiday of three days or more
 # type and the acceptance of an invitation (added ÷ invited): endorsements accept most because
 # online endorsement is faster; claim-progress callers, who are in a hurry, least.
 SUB_TYPES = {
-    "业务办理": {"保单批改": (0.55, 0.75), "新保投保": (0.25, 0.58), "退保": (0.20, 0.42)},
-    "业务查询": {"理赔查询": (0.45, 0.45), "保单查询": (0.35, 0.66), "增值服务": (0.20, 0.62)},
+    "业务办理": {"保单批改": (0.55, 0.75), "新保投保": (0.25, 0.58), "退保": (0.20, 0.50)},
+    "业务查询": {"理赔查询": (0.45, 0.38), "保单查询": (0.35, 0.70), "增值服务": (0.20, 0.66)},
 }
 P_POLICYHOLDER = 0.40
 P_INVITED = 0.40
