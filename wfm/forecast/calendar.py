@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
+import numpy as np
+
 DayKind = Literal["holiday", "workday"]
 
 
@@ -79,3 +81,92 @@ def special_days(country: str, start: date, end: date) -> list[SpecialDay]:
             if lib_start <= d <= end:
                 days.append(SpecialDay(d, "make-up workday", "workday", "holidays"))
     return sorted(days, key=lambda s: s.date)
+
+
+# ---------------------------------------------------------------------------- day types
+
+NORMAL, HOLIDAY, MAKEUP, AFTER, EVE, EVENT = 0, 1, 2, 3, 4, 5
+KIND_NAMES = {NORMAL: "normal", HOLIDAY: "holiday", MAKEUP: "make-up workday",
+              AFTER: "day after holiday", EVE: "eve of long holiday", EVENT: "event"}
+LONG_BLOCK_DAYS = 3
+
+
+@dataclass(frozen=True)
+class UserEvent:
+    date: date
+    name: str
+    multiplier: float | None  # a known impact (0 = closed); None = estimate it from history
+    tag: str  # days sharing a tag share an estimated effect
+    channel: str = ""
+    inquiry_type: str = ""
+    site: str = ""
+
+    def applies_to(self, key: tuple[str, str, str]) -> bool:
+        site, channel, itype = key
+        return all(not want or want == have for want, have in
+                   ((self.site, site), (self.channel, channel), (self.inquiry_type, itype)))
+
+
+@dataclass(frozen=True)
+class DayTypes:
+    """What kind of day each date is, for one series (user events may be series-specific)."""
+
+    start: date
+    kind: np.ndarray  # int8 codes: NORMAL, HOLIDAY, …
+    tag: np.ndarray  # object: user event tag or holiday name ("" for normal days)
+    multiplier: np.ndarray  # float: a user-given impact, NaN where it is to be estimated
+
+    def __len__(self) -> int:
+        return len(self.kind)
+
+
+def _base_kinds(start: date, n_days: int, specials: list[SpecialDay],
+                weekend: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    dates = [start + timedelta(days=i) for i in range(n_days)]
+    by_date = {s.date: s for s in specials}
+    kind = np.zeros(n_days, np.int8)
+    tag = np.array([""] * n_days, dtype=object)
+    off = np.zeros(n_days, bool)
+    for i, d in enumerate(dates):
+        s = by_date.get(d)
+        if s and s.kind == "holiday":
+            kind[i], tag[i], off[i] = HOLIDAY, s.name, True
+        elif s and s.kind == "workday":
+            kind[i], tag[i] = MAKEUP, s.name
+        else:
+            off[i] = d.weekday() in weekend
+    # Blocks of days off that contain a holiday: the day after is busy, the eve of a long one too.
+    i = 0
+    while i < n_days:
+        if not off[i]:
+            i += 1
+            continue
+        j = i
+        while j + 1 < n_days and off[j + 1]:
+            j += 1
+        if (kind[i:j + 1] == HOLIDAY).any():
+            if j + 1 < n_days and kind[j + 1] == NORMAL:
+                kind[j + 1] = AFTER
+            if j - i + 1 >= LONG_BLOCK_DAYS and i > 0 and kind[i - 1] == NORMAL:
+                kind[i - 1] = EVE
+        i = j + 1
+    return kind, tag
+
+
+def day_types(start: date, n_days: int, country: str, events: list[UserEvent] = (),
+              key: tuple[str, str, str] | None = None,
+              weekend: tuple[int, ...] = (5, 6)) -> DayTypes:
+    """Day kinds from ``start`` for ``n_days``: public holidays and make-up workdays of
+    ``country``, the days around holiday blocks, then the user's events (which win)."""
+    end = start + timedelta(days=n_days - 1)
+    mine = [ev for ev in events if key is None or ev.applies_to(key)]
+    opened = {ev.date for ev in mine if ev.tag == "open"}
+    specials = [s for s in special_days(country, start, end) if s.date not in opened]
+    kind, tag = _base_kinds(start, n_days, specials, weekend)
+    multiplier = np.full(n_days, np.nan)
+    for ev in mine:
+        i = (ev.date - start).days
+        if 0 <= i < n_days and ev.tag != "open":
+            kind[i], tag[i] = EVENT, ev.tag
+            multiplier[i] = np.nan if ev.multiplier is None else ev.multiplier
+    return DayTypes(start, kind, tag, multiplier)
