@@ -15,7 +15,9 @@ import click
 def stderr_console():
     from rich.console import Console
 
-    return Console(stderr=True, highlight=False, soft_wrap=False)
+    # Piped or captured output has no terminal width; 80 columns would truncate tables.
+    width = None if sys.stderr.isatty() else 140
+    return Console(stderr=True, highlight=False, soft_wrap=False, width=width)
 
 
 def emit_json(value: Any) -> None:

@@ -42,6 +42,10 @@ CONFIG_KINDS: dict[str, ConfigKind] = {
     for k in [
         ConfigKind("centre", "wfm.config.centre:CentreConfig",
                    "channels and their kind, sites, inquiry types, skills, holidays"),
+        ConfigKind("forecast", "wfm.forecast.config:ForecastConfig",
+                   "horizon, interval, series split, models, special days, gaps"),
+        ConfigKind("scenario", "wfm.forecast.scenario:Scenario",
+                   "what-if channel shifts and volume changes applied to a forecast"),
     ]
 }
 

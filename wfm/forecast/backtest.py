@@ -164,14 +164,14 @@ def backtest(panel: Panel, calendars: Callable[[Series], DayTypes], models: list
             scale_i, scale_d = _naive_scale(s, origin, False), _naive_scale(s, origin, True)
             for name in models:
                 f = preds[name]
-                sigma2 = inner[selected if name == "auto" else name].sigma2()
-                lo, hi = nb_interval(f, sigma2, level)
+                fold = inner[selected if name == "auto" else name]
+                lo, hi = nb_interval(f, fold.sigma2(), level)
                 scores[(name, "interval")].add(y[mask], f[mask], lo[mask], hi[mask],
                                                naive[mask], scale_i)
                 yd = np.where(mask, y, 0).sum(axis=1)[day_ok]
                 fd = np.where(mask, f, 0).sum(axis=1)[day_ok]
                 nd = np.where(mask, naive, 0).sum(axis=1)[day_ok]
-                lod, hid = nb_interval(fd, sigma2, level)
+                lod, hid = nb_interval(fd, fold.sigma2_daily(), level)
                 scores[(name, "daily")].add(yd, fd, lod, hid, nd, scale_d)
                 seconds[name] += fit_seconds[name]
             if on_step:

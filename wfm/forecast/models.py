@@ -202,15 +202,24 @@ class FoldResult:
     actual: float = 0.0
     actual_list: list = field(default_factory=list)
     pred_list: list = field(default_factory=list)
+    daily_actual: list = field(default_factory=list)
+    daily_pred: list = field(default_factory=list)
 
     @property
     def wape(self) -> float:
         return self.abs_error / self.actual if self.actual > 0 else float("inf")
 
     def sigma2(self) -> float:
+        """Dispersion of interval counts."""
         if not self.actual_list:
             return 0.0
         return dispersion(np.concatenate(self.actual_list), np.concatenate(self.pred_list))
+
+    def sigma2_daily(self) -> float:
+        """Dispersion of daily totals (interval errors partly cancel within a day)."""
+        if not self.daily_actual:
+            return 0.0
+        return dispersion(np.concatenate(self.daily_actual), np.concatenate(self.daily_pred))
 
 
 def inner_backtest(factories: dict[str, Callable[[], Forecaster]], s: Series, cal: DayTypes,
@@ -235,6 +244,9 @@ def inner_backtest(factories: dict[str, Callable[[], Forecaster]], s: Series, ca
             res.actual += float(actual[mask].sum())
             res.actual_list.append(np.where(mask, actual, np.nan).ravel())
             res.pred_list.append(pred.ravel())
+            day_ok = mask.any(axis=1)
+            res.daily_actual.append(np.where(mask, actual, 0).sum(axis=1)[day_ok])
+            res.daily_pred.append(np.where(mask, pred, 0).sum(axis=1)[day_ok])
     return results
 
 

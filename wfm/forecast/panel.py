@@ -109,10 +109,10 @@ def build_panel(history: pd.DataFrame, *, by: tuple[str, ...] = KEY_COLUMNS,
             frame[col] = ALL
     frame["slot_start"] = frame["interval_start"].dt.floor(f"{step}min")
     frame["handled"] = frame["contacts"] * frame["aht_seconds"]
-    agg = frame.groupby([*KEY_COLUMNS, "slot_start"], sort=True).agg(
-        contacts=("contacts", "sum"), handled=("handled", lambda s: s.sum(min_count=1)),
-        rows=("contacts", "size"))
-    agg = agg.reset_index()
+    grouped = frame.groupby([*KEY_COLUMNS, "slot_start"], sort=True)
+    agg = pd.DataFrame({"contacts": grouped["contacts"].sum(),
+                        "handled": grouped["handled"].sum(min_count=1),
+                        "rows": grouped.size()}).reset_index()
     start = agg["slot_start"].min().normalize()
     n_days = int((agg["slot_start"].max().normalize() - start).days) + 1
     slots = 1440 // step
