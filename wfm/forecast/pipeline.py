@@ -13,7 +13,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -67,7 +67,7 @@ def calendars_for(panel: Panel, horizon_days: int, country: str,
     """Day types per series, computed once per distinct set of applicable events."""
     start, n = panel.start.date(), panel.n_days + horizon_days
 
-    @lru_cache(maxsize=None)
+    @cache
     def for_events(applicable: tuple[UserEvent, ...]) -> DayTypes:
         return day_types(start, n, country, list(applicable))
 
