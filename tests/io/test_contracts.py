@@ -82,8 +82,13 @@ def test_unparseable_timestamp(write):
 
 def test_other_timestamp_layouts_and_offsets(write):
     body = ("2026/9/1 8:00,phone,出险报案,1,300,上海\n"
-            "2026-09-01T00:30:00Z,phone,出险报案,1,300,上海\n")  # 08:30 in Shanghai
+            "2026-9-1 8:30,phone,出险报案,1,300,上海\n")
     frame = read_history(write("h.csv", HISTORY_HEADER + body))
+    assert frame["interval_start"].tolist() == [pd.Timestamp("2026-09-01 08:00"),
+                                                pd.Timestamp("2026-09-01 08:30")]
+    utc = ("2026-09-01T00:00:00Z,phone,出险报案,1,300,上海\n"
+           "2026-09-01T09:30:00+09:00,phone,出险报案,1,300,上海\n")  # 08:00 and 08:30 Shanghai
+    frame = read_history(write("u.csv", HISTORY_HEADER + utc))
     assert frame["interval_start"].tolist() == [pd.Timestamp("2026-09-01 08:00"),
                                                 pd.Timestamp("2026-09-01 08:30")]
 

@@ -31,7 +31,7 @@ def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]],
     """Print a rich table on stderr. Numbers are right-aligned."""
     from rich.table import Table
 
-    t = Table(title=title, title_justify="left", header_style="bold cyan")
+    t = Table(title=title, title_justify="left", header_style="bold cyan", min_width=len(title))
     rows = [list(r) for r in rows]
     for i, col in enumerate(columns):
         numeric = all(isinstance(r[i], int | float) for r in rows if r[i] is not None) and rows
@@ -60,3 +60,15 @@ def note(message: str) -> None:
 
 def is_tty() -> bool:
     return sys.stderr.isatty()
+
+
+def progress_bar(total: int, label: str):
+    """A rich progress bar on stderr (hidden when stderr is not a terminal, so logs and
+    one-line errors stay clean). Returns the Progress context and an ``advance()`` callback."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    progress = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(),
+                        TimeElapsedColumn(), console=stderr_console(), transient=True,
+                        disable=not is_tty())
+    task = progress.add_task(label, total=total)
+    return progress, lambda *_: progress.advance(task)

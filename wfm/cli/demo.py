@@ -27,11 +27,11 @@ def demo(out_dir: str, seed: int, weeks: int, as_json: bool) -> None:
     """
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from wfm.cli.console import emit_json, note, stderr_console, table
+    from wfm.cli.console import emit_json, is_tty, note, stderr_console, table
     from wfm.demo import STAGES, run_demo
 
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                  console=stderr_console(), transient=True) as progress:
+                  console=stderr_console(), transient=True, disable=not is_tty()) as progress:
         task = progress.add_task("demo", total=len(STAGES))
 
         def on_stage(name: str, label: str) -> None:

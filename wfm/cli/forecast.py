@@ -64,14 +64,9 @@ def _inputs(history, centre_path, events_path):
 
 
 def _progress(total: int, label: str):
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    from wfm.cli.console import progress_bar
 
-    from wfm.cli.console import stderr_console
-
-    progress = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(),
-                        console=stderr_console(), transient=True)
-    task = progress.add_task(label, total=total)
-    return progress, lambda *_: progress.advance(task)
+    return progress_bar(total, label)
 
 
 common = [
@@ -148,6 +143,7 @@ def _write(frame, output: str) -> None:
     from wfm.io.excel import Workbook
     from wfm.io.write import write_csv, write_with
 
+    frame = frame.round({"contacts": 4, "aht_seconds": 1})  # display precision only
     suffix = Path(output).suffix.lower()
     if suffix == ".xlsx":
         book = Workbook()

@@ -123,7 +123,7 @@ def backtest(panel: Panel, calendars: Callable[[Series], DayTypes], models: list
     n = panel.n_days
     first = n - horizon_days - 7 * (folds - 1)
     origins = [first + 7 * k for k in range(folds) if first + 7 * k >= 21]
-    if not origins:
+    if len(origins) < folds:
         from wfm.errors import DataError
 
         raise DataError(f"history of {n} days is too short for {folds} weekly origins with a "

@@ -166,7 +166,9 @@ def day_types(start: date, n_days: int, country: str, events: list[UserEvent] = 
     multiplier = np.full(n_days, np.nan)
     for ev in mine:
         i = (ev.date - start).days
-        if 0 <= i < n_days and ev.tag != "open":
+        if 0 <= i < n_days and ev.tag == "open":
+            kind[i], tag[i] = NORMAL, ""
+        elif 0 <= i < n_days:
             kind[i], tag[i] = EVENT, ev.tag
             multiplier[i] = np.nan if ev.multiplier is None else ev.multiplier
     return DayTypes(start, kind, tag, multiplier)

@@ -171,8 +171,8 @@ def to_frame(forecasts: list[SeriesForecast], start: pd.Timestamp, slot_minutes:
         site, channel, itype = fc.key
         parts.append(pd.DataFrame({
             "interval_start": stamps, "channel": channel, "inquiry_type": itype, "site": site,
-            "contacts": np.round(mean, 3), "contacts_lo": lo, "contacts_hi": hi,
-            "aht_seconds": np.round(aht, 1), "model": fc.model,
+            "contacts": mean, "contacts_lo": lo.astype(np.int64),
+            "contacts_hi": hi.astype(np.int64), "aht_seconds": aht, "model": fc.model,
         }))
     frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=OUTPUT_COLUMNS)
     frame["scenario"] = "baseline"

@@ -159,7 +159,7 @@ def outside_horizon(forecast: pd.DataFrame, scenario: Scenario) -> list[str]:
 
 def apply_scenario(forecast: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     """A copy of ``forecast`` with the scenario's actions applied in order."""
-    frame = forecast.copy()
+    frame = forecast.astype({"contacts_lo": float, "contacts_hi": float})
     for action in scenario.actions:
         if action.scale:
             _apply_scale(frame, action.scale)

@@ -122,6 +122,19 @@ def _parse_naive(text: pd.Series) -> pd.Series:
     return out
 
 
+def _check_one_time_zone(table: RawTable, name: str, raw: pd.Series, blank: np.ndarray) -> None:
+    """Local times and times with a UTC offset in one column cannot be aligned safely."""
+    if pd.api.types.is_datetime64_any_dtype(raw):
+        return
+    has_tz = _as_text(raw).str.contains(_TZ_SUFFIX).to_numpy() & ~blank
+    if has_tz.any() and not has_tz[~blank].all():
+        minority = ~has_tz & ~blank if has_tz.sum() > (~has_tz & ~blank).sum() else has_tz
+        pos = int(np.flatnonzero(minority)[0])
+        raise InputError(table.where(pos, name), expected_found(
+            "every timestamp in the same form (all local times, or all with a UTC offset)",
+            raw.iloc[pos]), more=int(minority.sum()) - 1)
+
+
 def _convert(table: RawTable, column: Column, timezone: str) -> pd.Series:
     raw = table.frame[column.name]
     blank = _is_blank(raw).to_numpy()
@@ -135,6 +148,7 @@ def _convert(table: RawTable, column: Column, timezone: str) -> pd.Series:
             lambda s: tuple(p.strip() for p in LIST_SEPARATORS.split(s) if p.strip())
         )
     if column.kind == "timestamp":
+        _check_one_time_zone(table, column.name, raw, blank)
         values = parse_timestamps(raw, timezone)
         bad = values.isna().to_numpy() & ~blank
         if bad.any():
