@@ -11,23 +11,26 @@ from wfm.cli import cli
 
 def test_demo_writes_workbook_and_summary(runner, tmp_path):
     out = tmp_path / "演示 demo-out"
-    result = runner.invoke(cli, ["demo", "--out", str(out), "--weeks", "3"])
+    result = runner.invoke(cli, ["demo", "--out", str(out), "--weeks", "8"])
     assert result.exit_code == 0, result.output
     book = load_workbook(out / "wfm-demo-inputs.xlsx")
     assert "每日来量 Daily" in book.sheetnames and "坐席 Agents" in book.sheetnames
     daily = book["每日来量 Daily"]
-    assert daily["A3"].value == "date" and daily.max_row == 3 + 21
+    assert daily["A3"].value == "date" and daily.max_row == 3 + 56
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-    assert summary["inputs"]["history"]["days"] == 21
+    assert summary["inputs"]["history"]["days"] == 56
     assert summary["inputs"]["agents"]["rows"] == 60
     for name in ("history.csv", "agents.csv", "events.csv", "centre.yaml"):
         assert (out / "input" / name).is_file()
     assert "not run yet" in result.stderr
+    forecast = summary["forecast"]
+    assert forecast["horizon_days"] == 56 and forecast["rows"] > 10_000
+    assert "Backtest" in " ".join(load_workbook(out / "wfm-demo-forecast.xlsx").sheetnames)
 
 
 def test_demo_json(runner, tmp_path):
-    result = runner.invoke(cli, ["demo", "--out", str(tmp_path / "d"), "--weeks", "2", "--json"])
+    result = runner.invoke(cli, ["demo", "--out", str(tmp_path / "d"), "--weeks", "8", "--json"])
     assert result.exit_code == 0
     payload = json.loads(result.stdout)
-    assert payload["summary"]["stages_run"] == ["inputs", "overview"]
+    assert payload["summary"]["stages_run"] == ["inputs", "overview", "forecast"]
     assert any(p.endswith("wfm-demo-inputs.xlsx") for p in payload["artefacts"])

@@ -12,8 +12,8 @@ from wfm.cli.options import json_option
               show_default=True, help="Folder for every artefact (created if missing).")
 @click.option("--seed", type=int, default=20261122, show_default=True,
               help="Seed of the example data generator.")
-@click.option("--weeks", type=click.IntRange(2, 104), default=12, show_default=True,
-              help="Weeks of example history.")
+@click.option("--weeks", type=click.IntRange(8, 104), default=12, show_default=True,
+              help="Weeks of example history (8 or more: the backtest needs them).")
 @json_option
 def demo(out_dir: str, seed: int, weeks: int, as_json: bool) -> None:
     """Run the pipeline on bundled example data and write every artefact to --out.
@@ -47,6 +47,12 @@ def demo(out_dir: str, seed: int, weeks: int, as_json: bool) -> None:
     table("Example history", ["channel", "contacts/day", "AHT (s)"],
           [[c["channel"], round(c["contacts_per_day"]), c["aht_seconds"]]
            for c in history["channels"]])
+    if "forecast" in result.summary:
+        fc = result.summary["forecast"]
+        auto = {m["level"]: m["wape"] for m in fc["backtest"]["models"] if m["name"] == "auto"}
+        note(f"forecast: {fc['rows']:,} rows from {fc['start']:%Y-%m-%d}, {fc['horizon_days']} "
+             f"days; backtest WAPE (auto, site × channel) {auto['interval']:.1%} per interval, "
+             f"{auto['daily']:.1%} per day")
     for path in result.artefacts:
         note(f"wrote {path}")
     if result.pending:
