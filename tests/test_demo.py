@@ -26,11 +26,14 @@ def test_demo_writes_workbook_and_summary(runner, tmp_path):
     forecast = summary["forecast"]
     assert forecast["horizon_days"] == 56 and forecast["rows"] > 10_000
     assert "Backtest" in " ".join(load_workbook(out / "wfm-demo-forecast.xlsx").sheetnames)
+    staffing = summary["staffing"]
+    assert staffing["peak_required"]["上海/phone"] >= 10
+    assert (out / "requirements.csv").is_file() and (out / "wfm-demo-staffing.xlsx").is_file()
 
 
 def test_demo_json(runner, tmp_path):
     result = runner.invoke(cli, ["demo", "--out", str(tmp_path / "d"), "--weeks", "8", "--json"])
     assert result.exit_code == 0
     payload = json.loads(result.stdout)
-    assert payload["summary"]["stages_run"] == ["inputs", "overview", "forecast"]
+    assert payload["summary"]["stages_run"] == ["inputs", "overview", "forecast", "staffing"]
     assert any(p.endswith("wfm-demo-inputs.xlsx") for p in payload["artefacts"])

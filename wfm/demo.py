@@ -147,14 +147,49 @@ def stage_forecast(ctx: DemoContext) -> list[Path]:
                       ctx.out / "forecast.csv"), book.save(ctx.out / "wfm-demo-forecast.xlsx")]
 
 
+def stage_staffing(ctx: DemoContext) -> list[Path]:
+    """Required agents per interval, site and skill for the first forecast week."""
+    from wfm.config import load_config
+    from wfm.staffing.config import StaffingConfig
+    from wfm.staffing.requirements import requirements
+    from wfm.synth.files import staffing_template
+
+    forecast = ctx.frames["forecast"]
+    week = forecast[forecast["interval_start"] < forecast["interval_start"].min()
+                    + pd.Timedelta(days=7)]
+    centre = load_centre(ctx.inputs["centre"])
+    cfg_path = staffing_template(ctx.out / "input")
+    frame, notes = requirements(week, load_config(cfg_path, StaffingConfig), centre=centre)
+    ctx.frames["requirements"] = frame
+    peak = frame.groupby(["site", "skill"])["required"].max()
+    ctx.summary["staffing"] = {
+        "rows": len(frame), "notes": notes,
+        "peak_required": {f"{site}/{skill}": float(v) for (site, skill), v in peak.items()},
+        "agent_hours": float(frame["required"].sum() * 0.5),
+    }
+    from wfm.io.write import write_csv
+
+    book = Workbook()
+    pivot = frame.pivot_table(index="interval_start", columns=["site", "skill"],
+                              values="required", aggfunc="sum")
+    pivot.columns = [f"{site} {skill}" for site, skill in pivot.columns]
+    book.add_table("人力需求 Required", pivot.reset_index(), {"interval_start": "datetime"},
+                   title="Required agents per interval (before shrinkage)", freeze_columns=1)
+    book.add_table("明细 Detail", frame, {"expected_sl": "percent", "expected_abandon": "percent",
+                                          "occupancy": "percent"})
+    return [write_csv(frame, ctx.out / "requirements.csv"),
+            book.save(ctx.out / "wfm-demo-staffing.xlsx")]
+
+
 Stage = tuple[str, str, Callable[[DemoContext], list[Path]]]
 STAGES: list[Stage] = [
     ("inputs", "Example data written and validated", stage_inputs),
     ("overview", "Input overview workbook", stage_workbook),
     ("forecast", "Forecast 8 weeks and backtest", stage_forecast),
+    ("staffing", "Required agents for the first week", stage_staffing),
 ]
 # Stages of the areas still to be built; the demo says they did not run.
-PENDING = ["staffing", "schedule", "kpi funnel", "test analysis"]
+PENDING = ["schedule", "kpi funnel", "test analysis"]
 
 
 @dataclass(frozen=True)

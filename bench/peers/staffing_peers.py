@@ -19,7 +19,7 @@ def erlang_c(volumes, ahts, repeats):
     for r in range(repeats):
         t0 = time.perf_counter()
         out = [ErlangC(transactions=v, aht=a / 60, asa=20 / 60, interval=30)
-               .required_positions(service_level=0.8) for v, a in zip(volumes, ahts)]
+               .required_positions(service_level=0.8) for v, a in zip(volumes, ahts, strict=True)]
         times.append(time.perf_counter() - t0)
         if r == 0:
             agents = [o["raw_positions"] for o in out]
@@ -29,7 +29,7 @@ def erlang_c(volumes, ahts, repeats):
 
 def erlang_a(volumes, ahts, patience_s):
     times, agents, sls = [], [], []
-    for v, a in zip(volumes, ahts):
+    for v, a in zip(volumes, ahts, strict=True):
         t0 = time.perf_counter()
         o = ErlangA(transactions=v, aht=a / 60, asa=20 / 60, interval=30,
                     patience=patience_s / 60).required_positions(service_level=0.8)

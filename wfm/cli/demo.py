@@ -53,6 +53,10 @@ def demo(out_dir: str, seed: int, weeks: int, as_json: bool) -> None:
         note(f"forecast: {fc['rows']:,} rows from {fc['start']:%Y-%m-%d}, {fc['horizon_days']} "
              f"days; backtest WAPE (auto, site × channel) {auto['interval']:.1%} per interval, "
              f"{auto['daily']:.1%} per day")
+    if "staffing" in result.summary:
+        st = result.summary["staffing"]
+        note("staffing (first week, before shrinkage): peak agents " + ", ".join(
+            f"{k} {v:g}" for k, v in st["peak_required"].items()))
     for path in result.artefacts:
         note(f"wrote {path}")
     if result.pending:

@@ -46,6 +46,8 @@ CONFIG_KINDS: dict[str, ConfigKind] = {
                    "horizon, interval, series split, models, special days, gaps"),
         ConfigKind("scenario", "wfm.forecast.scenario:Scenario",
                    "what-if channel shifts and volume changes applied to a forecast"),
+        ConfigKind("staffing", "wfm.staffing.config:StaffingConfig",
+                   "skill groups, queue model, patience, targets, shrinkage"),
     ]
 }
 

@@ -94,29 +94,42 @@ def _log_lower_gamma_p(s, z) -> np.ndarray:
         return np.log(special.gammainc(s, z))
 
 
+def _log_expm1(x: np.ndarray) -> np.ndarray:
+    """log(e^x − 1) without overflow."""
+    with np.errstate(divide="ignore"):
+        return np.where(x > 30, x + np.log1p(-np.exp(-np.minimum(x, 700))),
+                        np.log(np.expm1(np.minimum(x, 30))))
+
+
 def _erlang_a_core(n, load, aht, patience, t):
-    """Closed-form pieces of Erlang A; returns (P(wait), P(served after wait), SL, Z parts)."""
+    """Closed-form Erlang A in ratio form: with r = (1/B − 1)/𝒜 and q = 1/𝒜 (both computed
+    from logs), P(wait) = 1/(1 + r), P(served after waiting) = (a/y)(1 − q)/(1 + r) and
+    SL = [r + (a/y)(1 − q)(1 − ratio)]/(1 + r): finite from deep overload (𝒜 huge) to
+    heavy overstaffing (1/B huge)."""
     theta, mu = 1.0 / patience, 1.0 / aht
     a = n * mu / theta
     y = load * mu / theta  # λ/θ with λ = load · μ
     with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
         log_p = _log_lower_gamma_p(a, y)
-        log_cal_a = np.log(a) + y - a * np.log(y) + special.gammaln(a) + log_p
-        cal_a = np.exp(log_cal_a)
         # Far below the load (y ≪ a) P(a, y) underflows: there 𝒜 = a Σ_j y^j/(a)_{j+1}
         # ≈ a / (a − y), to a relative error below 0.1% whenever the underflow happens.
-        cal_a = np.where(np.isfinite(log_p), cal_a, a / np.maximum(a - y, 1e-12))
-        inv_b = np.expm1(-log_erlang_b(n, load))  # 1/B − 1, may be +inf (no waiting at all)
-        z = inv_b + cal_a
-        p_wait = np.where(np.isinf(inv_b), 0.0, cal_a / z)
-        served_q = a * (cal_a - 1.0) / y
-        p_served_q = np.where(np.isinf(inv_b), 0.0, served_q / z)
+        log_cal_a = np.where(np.isfinite(log_p),
+                             np.log(a) + y - a * np.log(y) + special.gammaln(a) + log_p,
+                             np.log(a) - np.log(np.maximum(a - y, 1e-12)))
+        log_inv_b = _log_expm1(-log_erlang_b(n, load))
+        r = np.exp(log_inv_b - log_cal_a)
+        q = np.exp(-log_cal_a)
         x = np.exp(-theta * t)
         log_ratio = _log_lower_gamma_p(a + 1, x * y) - _log_lower_gamma_p(a + 1, y)
         approx = (a + 1) * np.log(x) + y * (1 - x)  # leading term where both underflow
         log_ratio = np.where(np.isfinite(log_ratio), log_ratio, approx)
         ratio = np.clip(np.exp(log_ratio), 0.0, 1.0)
-        sl = np.where(np.isinf(inv_b), 1.0, (inv_b + served_q * (1 - ratio)) / z)
+        served = (a / y) * (1 - q)
+        nobody_waits = np.isinf(r)
+        p_wait = np.where(nobody_waits, 0.0, 1 / (1 + r))
+        p_served_q = np.where(nobody_waits, 0.0, served / (1 + r))
+        sl = np.where(nobody_waits, 1.0, (np.where(nobody_waits, 0.0, r)
+                                          + served * (1 - ratio)) / (1 + r))
     return p_wait, p_served_q, sl, a, y
 
 

@@ -54,3 +54,9 @@ def _manifest(paths: list[Path], seed: int, weeks: int) -> bytes:
         "sha256": {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in paths},
     }
     return (json.dumps(body, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def staffing_template(out_dir: str | Path) -> Path:
+    """Write the documented staffing config next to the example data."""
+    text = files("wfm.config").joinpath("templates", "staffing.yaml").read_bytes()
+    return write_bytes(Path(out_dir) / "staffing.yaml", text)
