@@ -1,19 +1,120 @@
-"""``wfm schedule`` command group."""
+"""``wfm schedule``: rosters for named agents with CP-SAT."""
 
 from __future__ import annotations
 
 import click
+
+from wfm.cli.options import centre_option, json_option
 
 
 @click.group()
 def schedule() -> None:
     """Build a week of shifts for named agents with CP-SAT (排班).
 
-    This group has no commands yet in this version: they arrive with the module
-    (see the README's roadmap). Until then, `wfm data check` validates its inputs.
+    \b
+    Example:
+      wfm schedule solve --requirements requirements.csv --agents examples/insurer/agents.csv \\
+        --config configs/schedule.yaml -o roster.csv --time-limit 30
+    """
+
+
+@schedule.command("solve")
+@click.option("--requirements", "requirements_path", required=True,
+              type=click.Path(dir_okay=False), help="Requirements written by `wfm staff`.")
+@click.option("--agents", "agents_path", required=True, type=click.Path(dir_okay=False),
+              help="Agent roster (agent_id, name, site, skills, contract …).")
+@click.option("--config", "config_path", required=True, type=click.Path(dir_okay=False),
+              help="Schedule config (configs/schedule.yaml).")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="Roster file (.csv: one row per shift).")
+@click.option("--time-limit", type=float, default=None, help="Seconds (overrides the config).")
+@click.option("--skills", default=None, help="Only these skills, comma-separated.")
+@centre_option
+@json_option
+def solve(requirements_path, agents_path, config_path, output, time_limit, skills, centre_path,
+          as_json) -> None:
+    """Solve the roster: status, objective, best bound, gap, coverage, violations.
 
     \b
-    Planned usage:
-      wfm schedule solve --requirements req.csv --agents agents.csv \\
-        --config configs/schedule.yaml -o schedule.xlsx
+    Example:
+      wfm schedule solve --requirements requirements.csv --agents examples/insurer/agents.csv \\
+        --config configs/schedule.yaml -o roster.csv --skills phone,wechat --time-limit 30
     """
+    from wfm.cli.options import load_vocabulary
+    from wfm.config import load_config
+    from wfm.errors import DataError
+    from wfm.io.contracts import Column, Contract, read_validated
+    from wfm.io.inputs import read_agents
+    from wfm.schedule.config import ScheduleConfig
+    from wfm.schedule.solve import solve_schedule
+
+    cfg = load_config(config_path, ScheduleConfig)
+    if time_limit is not None:
+        cfg = cfg.model_copy(update={"solver": cfg.solver.model_copy(
+            update={"time_limit_seconds": time_limit})})
+    vocab = load_vocabulary(centre_path)
+    requirements = read_validated(requirements_path, Contract("requirements", (
+        Column("interval_start", "timestamp"), Column("site", "label"),
+        Column("skill", "label"), Column("required", "count")),
+        key=("interval_start", "site", "skill")))
+    if skills:
+        wanted = [s.strip() for s in skills.split(",") if s.strip()]
+        requirements = requirements[requirements["skill"].isin(wanted)]
+        if requirements.empty:
+            raise DataError(f"--skills: no requirement rows for {', '.join(wanted)}")
+    agents = read_agents(agents_path, vocab)
+    result = _solve_with_progress(solve_schedule, requirements, agents, cfg)
+    _write(result, output)
+    if as_json:
+        from wfm.cli.console import emit_json
+
+        emit_json(result.to_json())
+        return
+    _render(result, output)
+
+
+def _solve_with_progress(solve_schedule, requirements, agents, cfg):
+    from wfm.cli.console import is_tty, stderr_console
+
+    if not is_tty():
+        return solve_schedule(requirements, agents, cfg)
+    from rich.live import Live
+
+    console = stderr_console()
+    with Live(console=console, transient=True) as live:
+        def show(seconds, objective, bound):
+            live.update(f"solving … {seconds:5.1f} s  objective {objective:,.0f}  "
+                        f"bound {bound:,.0f}")
+        return solve_schedule(requirements, agents, cfg, on_solution=show)
+
+
+def _write(result, output: str) -> None:
+    import pandas as pd
+
+    from wfm.io.write import write_csv
+
+    rows = [{"agent_id": a["agent_id"], "name": a["name"], "site": a["site"], "date": a["date"],
+             "shift": a["shift"], "start": a["start"], "end": a["end"],
+             "skill_minutes": ";".join(f"{k}={v}" for k, v in a["skill_minutes"].items()),
+             "breaks": ";".join(f"{b['name']} {b['start']:%H:%M}-{b['end']:%H:%M}"
+                                + ("" if b["paid"] else " unpaid") for b in a["breaks"])}
+            for a in result.assignments]
+    write_csv(pd.DataFrame(rows, columns=["agent_id", "name", "site", "date", "shift", "start",
+                                          "end", "skill_minutes", "breaks"]), output)
+
+
+def _render(result, output: str) -> None:
+    from wfm.cli.console import note, table
+
+    gap = "—" if result.gap is None else f"{result.gap:.1%}"
+    table("Schedule", ["status", "objective", "best bound", "gap", "seconds", "shifts"],
+          [[result.status, result.objective, result.best_bound, gap, round(result.seconds, 1),
+            len(result.assignments)]])
+    if result.violations:
+        table("Soft-rule violations (largest cost first)", ["rule", "subject", "amount", "unit",
+                                                           "cost"],
+              [[v["rule"], v["subject"], v["amount"], v["unit"], round(v["cost"], 1)]
+               for v in result.violations[:15]])
+    for c in result.conflicts:
+        note(f"[red]impossible because of[/red] {c}")
+    note(f"wrote {output}")

@@ -48,6 +48,8 @@ CONFIG_KINDS: dict[str, ConfigKind] = {
                    "what-if channel shifts and volume changes applied to a forecast"),
         ConfigKind("staffing", "wfm.staffing.config:StaffingConfig",
                    "skill groups, queue model, patience, targets, shrinkage"),
+        ConfigKind("schedule", "wfm.schedule.config:ScheduleConfig",
+                   "shift templates, breaks, contracts, rules, objective weights, solver"),
     ]
 }
 

@@ -1,0 +1,194 @@
+"""Tiny rosters with a known optimum, an independent checker on generated instances, solver
+settings read back, impossible instances explained, and the CLI."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from ortools.sat.python import cp_model
+
+from wfm.cli import cli
+from wfm.schedule.check import check_schedule
+from wfm.schedule.config import ScheduleConfig, Solver
+from wfm.schedule.model import configure
+from wfm.schedule.solve import solve_schedule
+
+DAY = pd.Timestamp("2026-11-23")  # a Monday
+
+
+def config(**rules) -> ScheduleConfig:
+    return ScheduleConfig.model_validate({
+        "shifts": [{"name": "early", "starts": ["08:00", "09:00"], "hours": 4,
+                    "breaks": ["tea"]},
+                   {"name": "late", "starts": ["12:00"], "hours": 4, "breaks": ["tea"]}],
+        "breaks": [{"name": "tea", "minutes": 30, "earliest_after_minutes": 60,
+                    "latest_after_minutes": 120, "paid": False}],
+        "contracts": {"ft": {"min_hours_week": 0, "max_hours_week": 40, "max_days": 5,
+                             "max_consecutive_days": 5, "min_rest_hours": 11}},
+        "weights": {"understaffed_minute": 10, "overstaffed_minute": 1, "paid_hour_cost": 1,
+                    "preference": 0, "weekend_pair": 0},
+        "rules": rules, "solver": {"time_limit_seconds": 20, "workers": 2, "seed": 3},
+    })
+
+
+def roster(n: int, skills: str = "phone", contract: str = "ft", **extra) -> pd.DataFrame:
+    rows = [{"agent_id": f"A{i}", "name": f"坐席{i}", "site": "上海", "skills": tuple(
+        skills.split(";")), "contract": contract, "team": "", "unavailable": (),
+        "preferred_shifts": (), "preferred_days_off": ()} for i in range(n)]
+    frame = pd.DataFrame(rows)
+    for k, v in extra.items():
+        frame[k] = [v] * n
+    return frame
+
+
+def requirement(rows) -> pd.DataFrame:
+    return pd.DataFrame([{"interval_start": DAY + pd.Timedelta(hours=h), "site": "上海",
+                          "skill": k, "required": float(r)} for h, k, r in rows])
+
+
+def test_known_optimum_one_agent_one_shift():
+    """Demand 08:00-12:00 for one agent. One agent on a 4 h shift with a 30 min unpaid tea
+    break leaves the break short: 30 min × 10 + 3.5 paid hours = 303.5."""
+    req = requirement([(8 + h / 2, "phone", 1) for h in range(8)])
+    result = solve_schedule(req, roster(1), config())
+    assert result.status == "optimal"
+    assert result.objective == pytest.approx(30 * 10 + 3.5)
+    a = result.assignments[0]
+    assert a["start"] == pd.Timestamp("2026-11-23 08:00") and a["skill_minutes"] == {"phone": 210}
+    assert check_schedule(result.assignments, roster(1), config(), req) == []
+
+
+def test_known_optimum_second_agent_covers_the_break():
+    """With two agents it pays to add a 09:00-13:00 shift that covers the first agent's break:
+    7 paid hours + 120 min over while both work + 60 min over after 12:00 = 187."""
+    req = requirement([(8 + h / 2, "phone", 1) for h in range(8)])
+    result = solve_schedule(req, roster(2), config())
+    assert result.status == "optimal"
+    assert result.objective == pytest.approx(7 + 120 + 60)
+    assert sorted(a["start"].hour for a in result.assignments) == [8, 9]
+    cov = result.coverage
+    assert (cov["scheduled"] >= cov["required"]).all()
+
+
+def test_breaks_move_to_where_coverage_has_slack():
+    """Two agents, demand 2 except 1 at 10:00-10:30: both tea breaks cannot fall there
+    (the window allows 09:00-10:00 or 10:00-11:00 for an 08:00 start) — one can."""
+    req = requirement([(8 + h / 2, "phone", 1 if h == 4 else 2) for h in range(8)])
+    result = solve_schedule(req, roster(2), config())
+    starts = sorted(b["start"] for a in result.assignments for b in a["breaks"])
+    assert pd.Timestamp("2026-11-23 10:00") in starts
+    assert result.status == "optimal"
+
+
+def test_blended_agent_goes_where_needed():
+    req = requirement([(8 + h / 2, "phone", 1) for h in range(4)]
+                      + [(10 + h / 2, "wechat", 1) for h in range(4)])
+    agents = roster(1, skills="phone;wechat")
+    result = solve_schedule(req, agents, config())
+    minutes = result.assignments[0]["skill_minutes"]
+    assert minutes.get("phone", 0) > 0 and minutes.get("wechat", 0) > 0
+
+
+def test_solver_settings_are_read_back():
+    solver = cp_model.CpSolver()
+    configure(solver, Solver(time_limit_seconds=7, workers=2, seed=42, relative_gap=0.01))
+    p = solver.parameters
+    assert (p.max_time_in_seconds, p.num_workers, p.random_seed) == (7, 2, 42)
+    assert p.relative_gap_limit == pytest.approx(0.01)
+
+
+def test_impossible_rules_are_named():
+    """A part-timer must work 30 h a week but may work one day: impossible; the report says
+    which hard rule makes it so."""
+    cfg = config()
+    cfg = cfg.model_copy(update={"contracts": {"ft": cfg.contracts["ft"].model_copy(
+        update={"min_hours_week": 30, "max_days": 1})}})
+    req = requirement([(9, "phone", 1)])
+    result = solve_schedule(req, roster(1), cfg)
+    assert result.status == "infeasible"
+    assert any("contract_hours" in c or "max_days" in c for c in result.conflicts)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(agents=st.integers(1, 4), skills=st.sampled_from(["phone", "phone;wechat"]),
+       demand=st.lists(st.integers(0, 3), min_size=12, max_size=12),
+       max_days=st.integers(0, 3), unavailable=st.booleans())
+def test_every_schedule_keeps_every_hard_rule(agents, skills, demand, max_days, unavailable):
+    """Generated instances (demand over three days, contracts, leave): the independent checker
+    finds no broken hard rule in whatever the model returns."""
+    rows = [(8 + 24 * d + 2 * i, k, r) for d in range(3) for i, r in enumerate(demand[4 * d:
+            4 * d + 4]) for k in ("phone",)]
+    req = requirement(rows)
+    cfg = config()
+    cfg = cfg.model_copy(update={"contracts": {"ft": cfg.contracts["ft"].model_copy(
+        update={"max_days": max_days})}, "solver": cfg.solver.model_copy(
+        update={"time_limit_seconds": 5})})
+    frame = roster(agents, skills=skills)
+    if unavailable:
+        frame.loc[0, "unavailable"] = ((pd.Timestamp("2026-11-24 00:00"),
+                                        pd.Timestamp("2026-11-25 00:00")),)
+    result = solve_schedule(req, frame, cfg)
+    assert result.status in ("optimal", "feasible")
+    assert check_schedule(result.assignments, frame, cfg, req) == []
+    if unavailable:  # on leave all of 24 November
+        assert not any(a["agent_id"] == "A0" and a["date"] == pd.Timestamp("2026-11-24").date()
+                       for a in result.assignments)
+    days_per_agent = pd.Series([a["agent_id"] for a in result.assignments]).value_counts()
+    assert (days_per_agent <= max_days).all()
+
+
+def test_checker_catches_broken_rules():
+    cfg = config()
+    agents = roster(1)
+    bad = [{"agent_id": "A0", "name": "x", "site": "上海", "date": DAY.date(), "shift": "early",
+            "start": DAY + pd.Timedelta(hours=8, minutes=15), "end": DAY + pd.Timedelta(hours=12),
+            "skill_minutes": {"email": 60},
+            "breaks": [{"name": "tea", "start": DAY + pd.Timedelta(hours=8, minutes=30),
+                        "end": DAY + pd.Timedelta(hours=9), "paid": False}]}]
+    problems = check_schedule(bad, agents, cfg)
+    text = " ".join(problems)
+    assert "not an allowed start" in text and "outside its window" in text
+    assert "skill 'email' they do not have" in text and "lasts" in text
+
+
+def test_cli_json(runner, tmp_path):
+    req = requirement([(8 + h / 2, "phone", 1) for h in range(8)])
+    req_path = tmp_path / "req.csv"
+    req.to_csv(req_path, index=False)
+    agents_path = tmp_path / "agents.csv"
+    agents_path.write_text("agent_id,name,site,skills,contract\nA1,张伟,上海,phone,ft\n",
+                           encoding="utf-8")
+    cfg_path = tmp_path / "schedule.yaml"
+    import yaml
+
+    cfg_path.write_text(yaml.safe_dump(config().model_dump(mode="json"), allow_unicode=True),
+                        encoding="utf-8")
+    out = tmp_path / "roster.csv"
+    result = runner.invoke(cli, ["schedule", "solve", "--requirements", str(req_path),
+                                 "--agents", str(agents_path), "--config", str(cfg_path),
+                                 "-o", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert set(payload) >= {"status", "objective", "best_bound", "gap", "lp_bound", "seconds",
+                            "assignments", "coverage", "violations"}
+    assert payload["status"] == "optimal"
+    assert payload["assignments"][0]["breaks"][0]["paid"] is False
+    assert pd.read_csv(out)["name"].tolist() == ["张伟"]
+
+
+def test_unknown_contract_is_a_clear_error(runner, tmp_path):
+    req = requirement([(9, "phone", 1)])
+    req.to_csv(tmp_path / "r.csv", index=False)
+    (tmp_path / "a.csv").write_text("agent_id,name,site,skills,contract\nA1,x,上海,phone,zero\n")
+    import yaml
+
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump(config().model_dump(mode="json")))
+    result = runner.invoke(cli, ["schedule", "solve", "--requirements", str(tmp_path / "r.csv"),
+                                 "--agents", str(tmp_path / "a.csv"), "--config",
+                                 str(tmp_path / "s.yaml"), "-o", str(tmp_path / "o.csv")])
+    assert result.exit_code == 2
+    assert "contract 'zero' is not in the schedule config" in result.stderr

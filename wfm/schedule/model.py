@@ -1,0 +1,257 @@
+"""The CP-SAT roster model (the idiom of or-tools' ``shift_scheduling_sat.py``).
+
+* one boolean per agent × day × shift option (template × start time); choosing none is "off";
+* one boolean per break position of each option, exactly one per break when the option is
+  chosen: breaks and lunch are placed inside the same solve, so they move to where coverage
+  has slack instead of breaking a schedule that has none;
+* ``work[a, t]`` = shift covers t − a break covers t; a multi-skilled agent's working slot
+  counts towards exactly one of its skills (``alloc[a, t, k]``), chosen where it is needed;
+* coverage per site × skill × slot with under- and over-staffing variables;
+* contracts (weekly hours, working days, consecutive days, rest between shifts), hard or soft;
+  preferences and weekend fairness soft. Every soft rule is a named penalty term, so the report
+  can list each violation.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from wfm.schedule.config import Solver
+from wfm.schedule.problem import Problem, paid_slots
+
+SCALE = 100  # objective coefficients carry two decimals
+
+
+@dataclass
+class Penalty:
+    """A soft-rule term: ``coef × var`` in the objective (``coef`` already scaled)."""
+
+    rule: str
+    subject: str
+    var: cp_model.IntVar
+    coef: int
+    unit: str
+
+
+@dataclass
+class Progress:
+    points: list[tuple[float, float, float]] = field(default_factory=list)  # (s, obj, bound)
+
+
+class _Callback(cp_model.CpSolverSolutionCallback):
+    def __init__(self, progress: Progress, on_solution=None):
+        super().__init__()
+        self.progress, self.on_solution, self.t0 = progress, on_solution, time.perf_counter()
+
+    def on_solution_callback(self) -> None:
+        point = (time.perf_counter() - self.t0, self.objective_value / SCALE,
+                 self.best_objective_bound / SCALE)
+        self.progress.points.append(point)
+        if self.on_solution:
+            self.on_solution(*point)
+
+
+def configure(solver: cp_model.CpSolver, settings: Solver) -> None:
+    """Copy the solver settings onto ``solver.parameters`` — the one place they are set
+    (a peer sets the worker count on the solver object, where it is silently ignored)."""
+    p = solver.parameters
+    p.max_time_in_seconds = float(settings.time_limit_seconds)
+    p.num_workers = int(settings.workers)
+    p.random_seed = int(settings.seed)
+    p.relative_gap_limit = float(settings.relative_gap)
+    p.log_search_progress = bool(settings.log)
+
+
+class RosterModel:
+    def __init__(self, problem: Problem):
+        self.p = problem
+        self.m = cp_model.CpModel()
+        self.x: dict[tuple[int, int, int], cp_model.IntVar] = {}
+        self.brk: dict[tuple[int, int, int, int, int], cp_model.IntVar] = {}
+        self.work: dict[tuple[int, int], cp_model.IntVar] = {}
+        self.alloc: dict[tuple[int, int, str], cp_model.IntVar] = {}
+        self.under: dict[tuple[str, str, int], cp_model.IntVar] = {}
+        self.over: dict[tuple[str, str, int], cp_model.IntVar] = {}
+        self.works_day: dict[tuple[int, int], cp_model.LinearExpr] = {}
+        self.penalties: list[Penalty] = []
+        self.cost_terms: list[tuple[cp_model.IntVar, int]] = []
+        self._build()
+
+    # ------------------------------------------------------------------ building blocks
+    def _build(self) -> None:
+        for a, agent in enumerate(self.p.agents):
+            self._agent_shifts(a, agent)
+            self._agent_skills(a, agent)
+            self._contracts(a, agent)
+            self._preferences(a, agent)
+        self._coverage()
+        self._objective()
+
+    def _agent_shifts(self, a: int, agent) -> None:
+        m = self.m
+        cover: dict[int, list] = defaultdict(list)
+        for d, options in enumerate(agent.options):
+            chosen = []
+            for o, opt in enumerate(options):
+                x = m.new_bool_var(f"shift[{agent.agent_id},{d},{opt.shift}@{opt.start}]")
+                self.x[(a, d, o)] = x
+                chosen.append(x)
+                for t in range(opt.start, min(opt.end, self.p.n_slots)):
+                    cover[t].append((x, 1))
+                for b, brk in enumerate(opt.breaks):
+                    places = []
+                    for k, s in enumerate(brk.starts):
+                        v = m.new_bool_var(f"break[{agent.agent_id},{d},{o},{brk.name}@{s}]")
+                        self.brk[(a, d, o, b, k)] = v
+                        places.append(v)
+                        for t in range(s, min(s + brk.length, self.p.n_slots)):
+                            cover[t].append((v, -1))
+                    m.add(sum(places) == x)  # exactly one position when the shift is worked
+                cost = int(round(SCALE * self.p.config.weights.paid_hour_cost
+                                 * agent.contract.cost_per_hour * paid_slots(opt)
+                                 * self.p.slot_minutes / 60))
+                if cost:
+                    self.cost_terms.append((x, cost))
+            m.add_at_most_one(chosen)
+            self.works_day[(a, d)] = sum(chosen) if chosen else 0
+        for t, terms in cover.items():
+            w = m.new_bool_var(f"work[{agent.agent_id},{t}]")
+            m.add(w == sum(c * v for v, c in terms))  # also forbids overlapping shifts
+            self.work[(a, t)] = w
+
+    def _agent_skills(self, a: int, agent) -> None:
+        if len(agent.skills) <= 1:
+            return
+        for t in [t for (aa, t) in self.work if aa == a]:
+            parts = []
+            for k in agent.skills:
+                v = self.m.new_bool_var(f"alloc[{agent.agent_id},{t},{k}]")
+                self.alloc[(a, t, k)] = v
+                parts.append(v)
+            self.m.add(sum(parts) == self.work[(a, t)])
+
+    def _contribution(self, a: int, t: int, skill: str):
+        agent = self.p.agents[a]
+        if skill not in agent.skills or (a, t) not in self.work:
+            return None
+        return self.alloc[(a, t, skill)] if len(agent.skills) > 1 else self.work[(a, t)]
+
+    def _coverage(self) -> None:
+        rules = self.p.config.rules
+        w = self.p.config.weights
+        by_site: dict[str, list[int]] = defaultdict(list)
+        for a, agent in enumerate(self.p.agents):
+            by_site[agent.site].append(a)
+        for (site, skill), need in self.p.demand.items():
+            for t in range(self.p.n_slots):
+                terms = [c for a in by_site[site]
+                         if (c := self._contribution(a, t, skill)) is not None]
+                req = int(need[t])
+                if req == 0 and not terms:
+                    continue
+                u = self.m.new_int_var(0, req, f"under[{site},{skill},{t}]")
+                o = self.m.new_int_var(0, len(terms), f"over[{site},{skill},{t}]")
+                self.m.add(sum(terms) + u - o == req)
+                self.under[(site, skill, t)], self.over[(site, skill, t)] = u, o
+                if rules.coverage == "hard":
+                    self.m.add(u == 0)
+                per_slot = self.p.slot_minutes
+                if w.understaffed_minute:
+                    self.penalties.append(Penalty("understaffed", f"{site}/{skill}@{t}", u,
+                                                  int(round(SCALE * w.understaffed_minute
+                                                            * per_slot)), "agent-slots"))
+                if w.overstaffed_minute:
+                    self.penalties.append(Penalty("overstaffed", f"{site}/{skill}@{t}", o,
+                                                  int(round(SCALE * w.overstaffed_minute
+                                                            * per_slot)), "agent-slots"))
+
+    def _contracts(self, a: int, agent) -> None:
+        m, c, rules, w = self.m, agent.contract, self.p.config.rules, self.p.config.weights
+        slot_h = self.p.slot_minutes / 60
+        paid = sum(paid_slots(opt) * self.x[(a, d, o)]
+                   for d, options in enumerate(agent.options) for o, opt in enumerate(options))
+        lo, hi = int(round(c.min_hours_week / slot_h)), int(round(c.max_hours_week / slot_h))
+        self._rule(rules.contract_hours, "contract_hours", agent, paid, lo, hi,
+                   int(round(SCALE * w.contract_hour * slot_h)))
+        days = [self.works_day[(a, d)] for d in range(self.p.days)]
+        self._rule(rules.max_days, "max_days", agent, sum(days), 0, c.max_days,
+                   int(round(SCALE * w.contract_hour * 8)))
+        span = c.max_consecutive_days + 1
+        for d0 in range(0, self.p.days - span + 1):
+            self._rule(rules.max_consecutive_days, "max_consecutive_days", agent,
+                       sum(days[d0:d0 + span]), 0, c.max_consecutive_days,
+                       int(round(SCALE * w.contract_hour * 8)))
+        rest = int(round(c.min_rest_hours * 60 / self.p.slot_minutes))
+        for d in range(self.p.days - 1):
+            for o1, opt1 in enumerate(agent.options[d]):
+                for o2, opt2 in enumerate(agent.options[d + 1]):
+                    if opt2.start - opt1.end < rest:
+                        pair = [self.x[(a, d, o1)], self.x[(a, d + 1, o2)]]
+                        if rules.min_rest == "hard":
+                            m.add_bool_or([p.Not() for p in pair])
+                        else:
+                            v = m.new_bool_var(f"short_rest[{agent.agent_id},{d}]")
+                            m.add_bool_or([pair[0].Not(), pair[1].Not(), v])
+                            self.penalties.append(Penalty("min_rest", agent.agent_id, v,
+                                                          int(round(SCALE * w.contract_hour
+                                                                    * 4)), "pairs"))
+
+    def _rule(self, kind: str, rule: str, agent, expr, lo: int, hi: int, coef: int) -> None:
+        if kind == "hard":
+            self.m.add_linear_constraint(expr, lo, hi)
+            return
+        short = self.m.new_int_var(0, max(lo, 0), f"{rule}_short[{agent.agent_id}]")
+        extra = self.m.new_int_var(0, 10_000, f"{rule}_extra[{agent.agent_id}]")
+        self.m.add(expr + short >= lo)
+        self.m.add(expr - extra <= hi)
+        self.penalties += [Penalty(rule, agent.agent_id, short, coef, "below"),
+                           Penalty(rule, agent.agent_id, extra, coef, "above")]
+
+    def _preferences(self, a: int, agent) -> None:
+        w = self.p.config.weights
+        coef = int(round(SCALE * w.preference))
+        for d in range(self.p.days):
+            weekday = (self.p.start + pd_days(d)).weekday()
+            if weekday in agent.preferred_days_off and coef:
+                v = self.m.new_bool_var(f"works_preferred_day_off[{agent.agent_id},{d}]")
+                self.m.add(v == self.works_day[(a, d)])
+                self.penalties.append(Penalty("preferred_day_off", f"{agent.agent_id}@{d}", v,
+                                              coef, "days"))
+            if agent.preferred_shifts and coef:
+                other = [self.x[(a, d, o)] for o, opt in enumerate(agent.options[d])
+                         if opt.shift not in agent.preferred_shifts]
+                if other:
+                    v = self.m.new_bool_var(f"other_shift[{agent.agent_id},{d}]")
+                    self.m.add(v == sum(other))
+                    self.penalties.append(Penalty("preferred_shift", f"{agent.agent_id}@{d}", v,
+                                                  coef, "days"))
+        pair_coef = int(round(SCALE * w.weekend_pair))
+        for d in range(self.p.days - 1):
+            if (self.p.start + pd_days(d)).weekday() == 5 and pair_coef:
+                v = self.m.new_bool_var(f"weekend_pair[{agent.agent_id},{d}]")
+                self.m.add(v >= self.works_day[(a, d)] + self.works_day[(a, d + 1)] - 1)
+                self.penalties.append(Penalty("weekend_pair", f"{agent.agent_id}@{d}", v,
+                                              pair_coef, "weekends"))
+
+    def _objective(self) -> None:
+        terms = [c * v for v, c in self.cost_terms] + [p.coef * p.var for p in self.penalties]
+        self.m.minimize(sum(terms))
+
+    # ------------------------------------------------------------------ solving
+    def solve(self, settings: Solver, on_solution=None) -> tuple[cp_model.CpSolver, int,
+                                                                  Progress]:
+        solver = cp_model.CpSolver()
+        configure(solver, settings)
+        progress = Progress()
+        status = solver.solve(self.m, _Callback(progress, on_solution))
+        return solver, status, progress
+
+
+def pd_days(d: int):
+    import pandas as pd
+
+    return pd.Timedelta(days=d)

@@ -1,0 +1,154 @@
+"""The scheduling problem on a slot grid: who may work which shift options, and the demand.
+
+The grid's slot is the greatest common divisor of the requirement interval, shift start
+times, shift lengths and break lengths and windows (15 minutes for 15-minute breaks), so every
+rule is exact on it. A requirement for a 30-minute interval applies to each of its slots.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+
+from wfm.errors import DataError
+from wfm.schedule.config import Contract, ScheduleConfig
+
+
+@dataclass(frozen=True)
+class BreakSlot:
+    name: str
+    length: int  # slots
+    paid: bool
+    starts: tuple[int, ...]  # candidate absolute start slots
+
+
+@dataclass(frozen=True)
+class Option:
+    day: int
+    shift: str
+    start: int  # absolute slot
+    length: int  # slots
+    breaks: tuple[BreakSlot, ...]
+
+    @property
+    def end(self) -> int:
+        return self.start + self.length
+
+
+@dataclass
+class AgentSpec:
+    agent_id: str
+    name: str
+    site: str
+    skills: tuple[str, ...]  # skills that have demand at the agent's site
+    contract_name: str
+    contract: Contract
+    options: list[list[Option]]  # per day
+    preferred_shifts: tuple[str, ...] = ()
+    preferred_days_off: tuple[int, ...] = ()
+
+
+@dataclass
+class Problem:
+    slot_minutes: int
+    start: pd.Timestamp  # midnight of the first day
+    days: int
+    demand: dict[tuple[str, str], np.ndarray]  # (site, skill) -> agents per slot
+    agents: list[AgentSpec]
+    config: ScheduleConfig
+    requirement_interval: int = 30
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def n_slots(self) -> int:
+        return self.days * 1440 // self.slot_minutes
+
+    def slot_time(self, slot: int) -> datetime:
+        return (self.start + pd.Timedelta(minutes=slot * self.slot_minutes)).to_pydatetime()
+
+
+def _slot_minutes(cfg: ScheduleConfig, interval: int) -> int:
+    values = [interval, 1440]
+    for s in cfg.shifts:
+        values += [*s.start_minutes, s.length_minutes]
+    for b in cfg.breaks:
+        values += [b.minutes, b.earliest_after_minutes, b.latest_after_minutes]
+    g = 0
+    for v in values:
+        g = math.gcd(g, int(v))
+    if g < 5:
+        raise DataError(f"shift and break times fall on a {g}-minute grid: use multiples of 5 "
+                        "minutes")
+    return g
+
+
+def _blocked(agent_row, start: pd.Timestamp, slot: int, n_slots: int) -> np.ndarray:
+    blocked = np.zeros(n_slots, bool)
+    for a, b in agent_row["unavailable"]:
+        i = int((pd.Timestamp(a) - start) / pd.Timedelta(minutes=slot))
+        j = int(math.ceil((pd.Timestamp(b) - start) / pd.Timedelta(minutes=slot)))
+        blocked[max(i, 0):max(min(j, n_slots), 0)] = True
+    return blocked
+
+
+def build_problem(requirements: pd.DataFrame, agents: pd.DataFrame,
+                  cfg: ScheduleConfig) -> Problem:
+    if requirements.empty:
+        raise DataError("the requirements file has no rows")
+    starts = pd.Series(requirements["interval_start"].unique()).sort_values()
+    interval = int(starts.diff().dropna().min().total_seconds() // 60) if len(starts) > 1 else 30
+    slot = _slot_minutes(cfg, interval)
+    first = requirements["interval_start"].min().normalize()
+    days = int((requirements["interval_start"].max().normalize() - first).days) + 1
+    n_slots = days * 1440 // slot
+    demand: dict[tuple[str, str], np.ndarray] = {}
+    per_interval = interval // slot
+    for (site, skill), part in requirements.groupby(["site", "skill"]):
+        arr = np.zeros(n_slots)
+        idx = ((part["interval_start"] - first) / pd.Timedelta(minutes=slot)).astype(int)
+        need = np.ceil(part["required"].to_numpy(float) - 1e-9)
+        for k in range(per_interval):
+            pos = idx.to_numpy() + k
+            ok = pos < n_slots
+            arr[pos[ok]] = need[ok]
+        demand[(site, skill)] = arr
+    specs = []
+    notes = []
+    for _, row in agents.iterrows():
+        contract = cfg.contracts.get(row["contract"])
+        if contract is None:
+            raise DataError(f"agent {row['agent_id']}: contract {row['contract']!r} is not in the "
+                            f"schedule config (known: {', '.join(cfg.contracts)})")
+        skills = tuple(s for s in row["skills"] if (row["site"], s) in demand)
+        blocked = _blocked(row, first, slot, n_slots)
+        per_day = []
+        for d in range(days):
+            options = []
+            for shift in cfg.shifts:
+                length = shift.length_minutes // slot
+                for m in shift.start_minutes:
+                    s0 = (d * 1440 + m) // slot
+                    if blocked[s0:min(s0 + length, n_slots)].any():
+                        continue
+                    breaks = tuple(
+                        BreakSlot(b.name, b.minutes // slot, b.paid, tuple(range(
+                            s0 + b.earliest_after_minutes // slot,
+                            s0 + b.latest_after_minutes // slot + 1)))
+                        for b in (cfg.break_(name) for name in shift.breaks))
+                    options.append(Option(d, shift.name, s0, length, breaks))
+            per_day.append(options)
+        if not skills:
+            notes.append(f"agent {row['agent_id']} has no skill with demand at {row['site']}")
+        specs.append(AgentSpec(row["agent_id"], row["name"], row["site"], skills,
+                               row["contract"], contract, per_day,
+                               tuple(row.get("preferred_shifts", ()) or ()),
+                               tuple(row.get("preferred_days_off", ()) or ())))
+    return Problem(slot, first, days, demand, specs, cfg, interval, notes)
+
+
+def paid_slots(option: Option) -> int:
+    return option.length - sum(b.length for b in option.breaks if not b.paid)

@@ -1,0 +1,163 @@
+"""Solve a roster and report it honestly: status, objective, bound, gap, time, violations."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from ortools.sat.python import cp_model
+
+from wfm.schedule.config import ScheduleConfig
+from wfm.schedule.model import SCALE, RosterModel
+from wfm.schedule.problem import Problem, build_problem
+
+STATUS = {cp_model.OPTIMAL: "optimal", cp_model.FEASIBLE: "feasible",
+          cp_model.INFEASIBLE: "infeasible", cp_model.MODEL_INVALID: "model_invalid",
+          cp_model.UNKNOWN: "unknown"}
+HARD_RULES = ("coverage", "contract_hours", "max_days", "max_consecutive_days", "min_rest")
+
+
+@dataclass
+class ScheduleResult:
+    status: str
+    objective: float | None
+    best_bound: float | None
+    gap: float | None
+    seconds: float
+    assignments: list[dict]
+    coverage: pd.DataFrame
+    violations: list[dict]
+    progress: list[tuple[float, float, float]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+    lp_bound: float | None = None  # not computed yet (see the README's scheduling status)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"status": self.status, "objective": self.objective,
+                "best_bound": self.best_bound, "gap": self.gap, "lp_bound": self.lp_bound,
+                "seconds": self.seconds, "assignments": self.assignments,
+                "coverage": self.coverage.to_dict(orient="records"),
+                "violations": self.violations, "notes": self.notes,
+                "conflicts": self.conflicts}
+
+
+def _assignments(model: RosterModel, solver: cp_model.CpSolver) -> list[dict]:
+    p, out = model.p, []
+    minutes = p.slot_minutes
+    for a, agent in enumerate(p.agents):
+        for d, options in enumerate(agent.options):
+            for o, opt in enumerate(options):
+                if not solver.boolean_value(model.x[(a, d, o)]):
+                    continue
+                breaks, on_break = [], set()
+                for b, brk in enumerate(opt.breaks):
+                    for k, s in enumerate(brk.starts):
+                        if solver.boolean_value(model.brk[(a, d, o, b, k)]):
+                            breaks.append({"name": brk.name, "start": p.slot_time(s),
+                                           "end": p.slot_time(s + brk.length), "paid": brk.paid})
+                            on_break.update(range(s, s + brk.length))
+                skill_minutes: dict[str, int] = {}
+                for t in range(opt.start, min(opt.end, p.n_slots)):
+                    if t in on_break:
+                        continue
+                    skill = _skill_at(model, solver, a, t)
+                    if skill:
+                        skill_minutes[skill] = skill_minutes.get(skill, 0) + minutes
+                out.append({"agent_id": agent.agent_id, "name": agent.name, "site": agent.site,
+                            "date": (p.start + pd.Timedelta(days=d)).date(),
+                            "shift": opt.shift, "start": p.slot_time(opt.start),
+                            "end": p.slot_time(opt.end), "skill_minutes": skill_minutes,
+                            "breaks": breaks})
+    return out
+
+
+def _skill_at(model: RosterModel, solver, a: int, t: int) -> str | None:
+    agent = model.p.agents[a]
+    if len(agent.skills) == 1:
+        return agent.skills[0]
+    for k in agent.skills:
+        v = model.alloc.get((a, t, k))
+        if v is not None and solver.boolean_value(v):
+            return k
+    return None
+
+
+def _coverage(model: RosterModel, solver, requirements: pd.DataFrame) -> pd.DataFrame:
+    p = model.p
+    scheduled = {}
+    for (site, skill), _need in p.demand.items():
+        arr = np.zeros(p.n_slots)
+        for a, agent in enumerate(p.agents):
+            if agent.site != site or skill not in agent.skills:
+                continue
+            for t in range(p.n_slots):
+                v = model._contribution(a, t, skill)
+                if v is not None and solver.boolean_value(v):
+                    arr[t] += 1
+        scheduled[(site, skill)] = arr
+    per = p.requirement_interval // p.slot_minutes
+    rows = []
+    for r in requirements.itertuples(index=False):
+        i = int((r.interval_start - p.start) / pd.Timedelta(minutes=p.slot_minutes))
+        arr = scheduled.get((r.site, r.skill))
+        got = float(arr[i:i + per].mean()) if arr is not None else 0.0
+        rows.append({"interval_start": r.interval_start, "site": r.site, "skill": r.skill,
+                     "required": float(r.required), "scheduled": got})
+    return pd.DataFrame(rows)
+
+
+def _violations(model: RosterModel, solver) -> list[dict]:
+    out: dict[tuple[str, str], dict] = {}
+    for pen in model.penalties:
+        value = solver.value(pen.var)
+        if value <= 0:
+            continue
+        key = (pen.rule, pen.subject.split("@")[0] if pen.rule in ("understaffed",
+                                                                  "overstaffed") else pen.subject)
+        entry = out.setdefault(key, {"rule": pen.rule, "subject": key[1], "amount": 0,
+                                     "unit": pen.unit, "cost": 0.0})
+        entry["amount"] += int(value)
+        entry["cost"] += value * pen.coef / SCALE
+    return sorted(out.values(), key=lambda v: -v["cost"])
+
+
+def _diagnose(problem: Problem, cfg: ScheduleConfig, seconds: float) -> list[str]:
+    """Which hard rules make the problem impossible: re-solve with each made soft."""
+    found = []
+    for rule in HARD_RULES:
+        if getattr(cfg.rules, rule) != "hard":
+            continue
+        relaxed = cfg.model_copy(update={"rules": cfg.rules.model_copy(update={rule: "soft"})})
+        model = RosterModel(Problem(problem.slot_minutes, problem.start, problem.days,
+                                    problem.demand, problem.agents, relaxed,
+                                    problem.requirement_interval))
+        solver, status, _ = model.solve(relaxed.solver.model_copy(
+            update={"time_limit_seconds": seconds}))
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            found.append(f"the hard rule '{rule}' (feasible when it is soft)")
+    return found
+
+
+def solve_schedule(requirements: pd.DataFrame, agents: pd.DataFrame, cfg: ScheduleConfig,
+                   on_solution=None) -> ScheduleResult:
+    t0 = time.perf_counter()
+    problem = build_problem(requirements, agents, cfg)
+    model = RosterModel(problem)
+    solver, status, progress = model.solve(cfg.solver, on_solution)
+    seconds = time.perf_counter() - t0
+    name = STATUS.get(status, "unknown")
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        conflicts = _diagnose(problem, cfg, max(5.0, cfg.solver.time_limit_seconds / 4)) \
+            if status == cp_model.INFEASIBLE else []
+        return ScheduleResult(name, None, None, None, seconds, [], pd.DataFrame(
+            columns=["interval_start", "site", "skill", "required", "scheduled"]), [],
+            progress.points, problem.notes, conflicts)
+    objective = solver.objective_value / SCALE
+    bound = solver.best_objective_bound / SCALE
+    gap = abs(objective - bound) / max(abs(objective), 1e-9) if objective else 0.0
+    return ScheduleResult(name, objective, bound, gap, seconds, _assignments(model, solver),
+                          _coverage(model, solver, requirements), _violations(model, solver),
+                          progress.points, problem.notes)
