@@ -11,7 +11,7 @@ from wfm.cli import cli
 
 def test_demo_writes_workbook_and_summary(runner, tmp_path):
     out = tmp_path / "演示 demo-out"
-    result = runner.invoke(cli, ["demo", "--out", str(out), "--weeks", "8"])
+    result = runner.invoke(cli, ["demo", "--out", str(out), "--weeks", "8", "--schedule-seconds", "5"])
     assert result.exit_code == 0, result.output
     book = load_workbook(out / "wfm-demo-inputs.xlsx")
     assert "每日来量 Daily" in book.sheetnames and "坐席 Agents" in book.sheetnames
@@ -29,11 +29,16 @@ def test_demo_writes_workbook_and_summary(runner, tmp_path):
     staffing = summary["staffing"]
     assert staffing["peak_required"]["上海/phone"] >= 10
     assert (out / "requirements.csv").is_file() and (out / "wfm-demo-staffing.xlsx").is_file()
+    schedule = summary["schedule"]
+    assert schedule["status"] in ("optimal", "feasible") and schedule["shifts"] > 100
+    assert schedule["lp_bound"] <= schedule["objective"]
+    assert "排班 Roster" in load_workbook(out / "wfm-demo-schedule.xlsx").sheetnames
 
 
 def test_demo_json(runner, tmp_path):
-    result = runner.invoke(cli, ["demo", "--out", str(tmp_path / "d"), "--weeks", "8", "--json"])
+    result = runner.invoke(cli, ["demo", "--out", str(tmp_path / "d"), "--weeks", "8", "--schedule-seconds", "3",
+                                 "--json"])
     assert result.exit_code == 0
     payload = json.loads(result.stdout)
-    assert payload["summary"]["stages_run"] == ["inputs", "overview", "forecast", "staffing"]
+    assert payload["summary"]["stages_run"] == ["inputs", "overview", "forecast", "staffing", "schedule"]
     assert any(p.endswith("wfm-demo-inputs.xlsx") for p in payload["artefacts"])

@@ -44,6 +44,6 @@ def test_every_readme_wfm_command_runs(runner, tmp_path, monkeypatch):
     assert len(commands) >= 6
     for args in commands:
         if args[:1] == ["demo"]:
-            args = [*args, "--weeks", "8"]  # same path through the code, less work
+            args = [*args, "--weeks", "8", "--schedule-seconds", "3"]  # same path, less work
         result = runner.invoke(cli, args)
         assert result.exit_code == 0, (args, result.output)

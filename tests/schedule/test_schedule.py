@@ -192,3 +192,46 @@ def test_unknown_contract_is_a_clear_error(runner, tmp_path):
                                  str(tmp_path / "s.yaml"), "-o", str(tmp_path / "o.csv")])
     assert result.exit_code == 2
     assert "contract 'zero' is not in the schedule config" in result.stderr
+
+
+def test_lp_bound_is_a_lower_bound_and_tight_when_it_should_be():
+    """The LP bound never exceeds the optimum; on the two-agent case the fractional plan can do
+    no better than the integer one except by splitting shifts."""
+    req = requirement([(8 + h / 2, "phone", 1) for h in range(8)])
+    for n in (1, 2):
+        result = solve_schedule(req, roster(n), config())
+        assert result.lp_bound is not None
+        assert result.lp_bound <= result.objective + 1e-6
+    # demand exactly one 4-hour shift with breaks covered by a second agent: the bound is
+    # within the optimum and positive
+    assert 0 < result.lp_bound <= 187 + 1e-6
+
+
+def test_workbook_sheets_charts_and_frozen_panes(tmp_path):
+    from openpyxl import load_workbook
+
+    from wfm.schedule.report import write_workbook
+
+    req = requirement([(8 + h / 2, "phone", 2) for h in range(8)]
+                      + [(8 + h / 2, "wechat", 1) for h in range(8)])
+    req["contacts"] = 40.0
+    req["load_erlangs"] = 4.0
+    agents = roster(3, skills="phone;wechat")
+    cfg = config()
+    result = solve_schedule(req, agents, cfg)
+    path = write_workbook(result, req, agents, cfg, tmp_path / "排班.xlsx")
+    book = load_workbook(path)
+    names = book.sheetnames
+    assert names[0] == "排班 Roster" and "覆盖 Coverage" in names and "汇总 Summary" in names
+    assert any("Timeline" in n for n in names) and "设置 Settings" in names
+    roster_ws = book["排班 Roster"]
+    assert roster_ws.freeze_panes == "C4"
+    assert roster_ws["B4"].value == "坐席0"
+    coverage = book["覆盖 Coverage"]
+    assert len(coverage._charts) == 2  # one native line chart per site × skill
+    assert coverage.conditional_formatting  # red where short
+    detail = book["覆盖明细 Coverage detail"]
+    header = [c.value for c in detail[1]]
+    assert "expected_sl" in header
+    summary = {r[0].value: r[1].value for r in book["汇总 Summary"].iter_rows(min_row=4)}
+    assert summary["status"] == "optimal" and float(summary["paid hours"]) > 0

@@ -14,8 +14,10 @@ from wfm.cli.options import json_option
               help="Seed of the example data generator.")
 @click.option("--weeks", type=click.IntRange(8, 104), default=12, show_default=True,
               help="Weeks of example history (8 or more: the backtest needs them).")
+@click.option("--schedule-seconds", type=click.FloatRange(1, 600), default=30, show_default=True,
+              help="Time limit of the roster solve.")
 @json_option
-def demo(out_dir: str, seed: int, weeks: int, as_json: bool) -> None:
+def demo(out_dir: str, seed: int, weeks: int, schedule_seconds: float, as_json: bool) -> None:
     """Run the pipeline on bundled example data and write every artefact to --out.
 
     The example is an insurer with two sites (上海, 成都), five channels and a WeChat
@@ -38,7 +40,8 @@ def demo(out_dir: str, seed: int, weeks: int, as_json: bool) -> None:
             progress.update(task, description=label)
             progress.advance(task)
 
-        result = run_demo(out_dir, seed=seed, weeks=weeks, on_stage=on_stage)
+        result = run_demo(out_dir, seed=seed, weeks=weeks, schedule_seconds=schedule_seconds,
+                          on_stage=on_stage)
     if as_json:
         emit_json({"out": str(result.out), "artefacts": [str(p) for p in result.artefacts],
                    "summary": result.summary})
@@ -57,6 +60,13 @@ def demo(out_dir: str, seed: int, weeks: int, as_json: bool) -> None:
         st = result.summary["staffing"]
         note("staffing (first week, before shrinkage): peak agents " + ", ".join(
             f"{k} {v:g}" for k, v in st["peak_required"].items()))
+    if "schedule" in result.summary:
+        sc = result.summary["schedule"]
+        lp = sc["lp_bound"]
+        note(f"schedule: {sc['status']}, {sc['shifts']} shifts, objective {sc['objective']:,.0f}"
+             + (f" (LP bound {lp:,.0f}, gap {1 - lp / sc['objective']:.0%})" if lp else "")
+             + f"; {sc['short_agent_hours']:,.0f} of {sc['required_agent_hours']:,.0f} required "
+             "agent-hours uncovered — the example roster is smaller than the demand")
     for path in result.artefacts:
         note(f"wrote {path}")
     if result.pending:

@@ -26,7 +26,7 @@ def schedule() -> None:
 @click.option("--config", "config_path", required=True, type=click.Path(dir_okay=False),
               help="Schedule config (configs/schedule.yaml).")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              help="Roster file (.csv: one row per shift).")
+              help="Roster: .xlsx (Roster, Timeline, Coverage, Summary, Settings) or .csv.")
 @click.option("--time-limit", type=float, default=None, help="Seconds (overrides the config).")
 @click.option("--skills", default=None, help="Only these skills, comma-separated.")
 @centre_option
@@ -38,7 +38,7 @@ def solve(requirements_path, agents_path, config_path, output, time_limit, skill
     \b
     Example:
       wfm schedule solve --requirements requirements.csv --agents examples/insurer/agents.csv \\
-        --config configs/schedule.yaml -o roster.csv --skills phone,wechat --time-limit 30
+        --config configs/schedule.yaml -o schedule.xlsx --skills phone,wechat --time-limit 30
     """
     from wfm.cli.options import load_vocabulary
     from wfm.config import load_config
@@ -55,7 +55,9 @@ def solve(requirements_path, agents_path, config_path, output, time_limit, skill
     vocab = load_vocabulary(centre_path)
     requirements = read_validated(requirements_path, Contract("requirements", (
         Column("interval_start", "timestamp"), Column("site", "label"),
-        Column("skill", "label"), Column("required", "count")),
+        Column("skill", "label"), Column("required", "count"),
+        Column("contacts", "number", required=False),
+        Column("load_erlangs", "number", required=False)),
         key=("interval_start", "site", "skill")))
     if skills:
         wanted = [s.strip() for s in skills.split(",") if s.strip()]
@@ -64,7 +66,12 @@ def solve(requirements_path, agents_path, config_path, output, time_limit, skill
             raise DataError(f"--skills: no requirement rows for {', '.join(wanted)}")
     agents = read_agents(agents_path, vocab)
     result = _solve_with_progress(solve_schedule, requirements, agents, cfg)
-    _write(result, output)
+    if output.lower().endswith(".xlsx"):
+        from wfm.schedule.report import write_workbook
+
+        write_workbook(result, requirements, agents, cfg, output)
+    else:
+        _write(result, output)
     if as_json:
         from wfm.cli.console import emit_json
 

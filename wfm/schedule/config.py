@@ -93,6 +93,8 @@ class Solver(StrictModel):
     workers: int = Field(2, ge=1, le=64)
     seed: int = Field(1, ge=0)
     relative_gap: float = Field(0.0, ge=0, lt=1, description="stop when this close to the bound")
+    presolve: bool = Field(False, description="CP-SAT presolve; off: on a week of 60 agents it "
+                           "took 10 s and delayed the first roster from 3 s to 11 s")
     log: bool = False
 
 

@@ -63,6 +63,7 @@ def configure(solver: cp_model.CpSolver, settings: Solver) -> None:
     p.num_workers = int(settings.workers)
     p.random_seed = int(settings.seed)
     p.relative_gap_limit = float(settings.relative_gap)
+    p.cp_model_presolve = bool(settings.presolve)
     p.log_search_progress = bool(settings.log)
 
 

@@ -71,7 +71,8 @@ class Problem:
         return (self.start + pd.Timedelta(minutes=slot * self.slot_minutes)).to_pydatetime()
 
 
-def _slot_minutes(cfg: ScheduleConfig, interval: int) -> int:
+def slot_minutes_for(cfg: ScheduleConfig, interval: int) -> int:
+    """The model's slot: the gcd of every time the config and the requirements use."""
     values = [interval, 1440]
     for s in cfg.shifts:
         values += [*s.start_minutes, s.length_minutes]
@@ -101,7 +102,7 @@ def build_problem(requirements: pd.DataFrame, agents: pd.DataFrame,
         raise DataError("the requirements file has no rows")
     starts = pd.Series(requirements["interval_start"].unique()).sort_values()
     interval = int(starts.diff().dropna().min().total_seconds() // 60) if len(starts) > 1 else 30
-    slot = _slot_minutes(cfg, interval)
+    slot = slot_minutes_for(cfg, interval)
     first = requirements["interval_start"].min().normalize()
     days = int((requirements["interval_start"].max().normalize() - first).days) + 1
     n_slots = days * 1440 // slot

@@ -10,7 +10,9 @@ import numpy as np
 import pandas as pd
 from ortools.sat.python import cp_model
 
+from wfm.schedule.bound import lp_bound
 from wfm.schedule.config import ScheduleConfig
+from wfm.schedule.hint import add_hint
 from wfm.schedule.model import SCALE, RosterModel
 from wfm.schedule.problem import Problem, build_problem
 
@@ -33,7 +35,7 @@ class ScheduleResult:
     progress: list[tuple[float, float, float]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
-    lp_bound: float | None = None  # not computed yet (see the README's scheduling status)
+    lp_bound: float | None = None  # LP relaxation of the coverage problem (bound.py)
 
     def to_json(self) -> dict[str, Any]:
         return {"status": self.status, "objective": self.objective,
@@ -146,6 +148,7 @@ def solve_schedule(requirements: pd.DataFrame, agents: pd.DataFrame, cfg: Schedu
     t0 = time.perf_counter()
     problem = build_problem(requirements, agents, cfg)
     model = RosterModel(problem)
+    add_hint(model)
     solver, status, progress = model.solve(cfg.solver, on_solution)
     seconds = time.perf_counter() - t0
     name = STATUS.get(status, "unknown")
@@ -158,6 +161,8 @@ def solve_schedule(requirements: pd.DataFrame, agents: pd.DataFrame, cfg: Schedu
     objective = solver.objective_value / SCALE
     bound = solver.best_objective_bound / SCALE
     gap = abs(objective - bound) / max(abs(objective), 1e-9) if objective else 0.0
-    return ScheduleResult(name, objective, bound, gap, seconds, _assignments(model, solver),
-                          _coverage(model, solver, requirements), _violations(model, solver),
-                          progress.points, problem.notes)
+    result = ScheduleResult(name, objective, bound, gap, seconds, _assignments(model, solver),
+                            _coverage(model, solver, requirements), _violations(model, solver),
+                            progress.points, problem.notes)
+    result.lp_bound = lp_bound(problem)
+    return result

@@ -56,7 +56,7 @@ def _manifest(paths: list[Path], seed: int, weeks: int) -> bytes:
     return (json.dumps(body, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def staffing_template(out_dir: str | Path) -> Path:
-    """Write the documented staffing config next to the example data."""
-    text = files("wfm.config").joinpath("templates", "staffing.yaml").read_bytes()
-    return write_bytes(Path(out_dir) / "staffing.yaml", text)
+def config_template(kind: str, out_dir: str | Path) -> Path:
+    """Write the documented config of ``kind`` next to the example data."""
+    text = files("wfm.config").joinpath("templates", f"{kind}.yaml").read_bytes()
+    return write_bytes(Path(out_dir) / f"{kind}.yaml", text)

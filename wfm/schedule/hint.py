@@ -1,0 +1,94 @@
+"""A greedy first roster, given to CP-SAT as a solution hint.
+
+Agent by agent and day by day, take the allowed shift option that covers the most demand still
+uncovered for the agent's skills, within the contract (hours, days, consecutive days) and the
+rest rule; keep adding shifts with no gain only until the contract's minimum hours are met.
+Breaks go to the middle of their windows. CP-SAT starts from it (repairing what the greedy
+broke) instead of searching for a first solution from nothing.
+"""
+
+from __future__ import annotations
+
+from wfm.schedule.problem import Option, Problem, paid_slots
+
+
+def greedy(problem: Problem) -> dict[int, dict[int, int]]:
+    """{agent index: {day: option index}}."""
+    remaining = {key: arr.copy() for key, arr in problem.demand.items()}
+    order = sorted(range(len(problem.agents)), key=lambda a: len(problem.agents[a].skills))
+    return {a: _plan_agent(problem, problem.agents[a], remaining) for a in order}
+
+
+def _plan_agent(problem: Problem, agent, remaining) -> dict[int, int]:
+    c = agent.contract
+    slot_h = problem.slot_minutes / 60
+    rest = c.min_rest_hours * 60 / problem.slot_minutes
+    keys = [(agent.site, k) for k in agent.skills if (agent.site, k) in remaining]
+    chosen: dict[int, int] = {}
+    hours = 0.0
+
+    def gain(opt: Option) -> float:
+        stop = min(opt.end, problem.n_slots)
+        return float(sum(max((remaining[k][t] for k in keys), default=0.0) > 0
+                         for t in range(opt.start, stop)))
+
+    def allowed(d: int, opt: Option) -> bool:
+        if len(chosen) >= c.max_days or hours + paid_slots(opt) * slot_h > c.max_hours_week:
+            return False
+        for dd, o in chosen.items():
+            if abs(dd - d) == 1:
+                other = agent.options[dd][o]
+                first, second = (other, opt) if dd < d else (opt, other)
+                if second.start - first.end < rest:
+                    return False
+        return 1 + _run(chosen, d, -1) + _run(chosen, d, 1) <= c.max_consecutive_days
+
+    while True:
+        best = None
+        for d in range(problem.days):
+            if d in chosen:
+                continue
+            for o, opt in enumerate(agent.options[d]):
+                if allowed(d, opt):
+                    score = gain(opt) / max(paid_slots(opt), 1)
+                    if best is None or score > best[0]:
+                        best = (score, d, o)
+        if best is None or (best[0] <= 0 and hours >= c.min_hours_week):
+            return chosen
+        _, d, o = best
+        chosen[d] = o
+        opt = agent.options[d][o]
+        hours += paid_slots(opt) * slot_h
+        _take(remaining, keys, opt, problem.n_slots)
+
+
+def _run(chosen: dict[int, int], d: int, step: int) -> int:
+    n, k = 0, d + step
+    while k in chosen:
+        n, k = n + 1, k + step
+    return n
+
+
+def _take(remaining, keys, opt: Option, n_slots: int) -> None:
+    mids = {b.name: b.starts[len(b.starts) // 2] for b in opt.breaks}
+    on_break = {t for b in opt.breaks for t in range(mids[b.name], mids[b.name] + b.length)}
+    for t in range(opt.start, min(opt.end, n_slots)):
+        if t in on_break:
+            continue
+        if keys:
+            key = max(keys, key=lambda k: remaining[k][t])
+            remaining[key][t] = max(remaining[key][t] - 1, 0.0)
+
+
+def add_hint(model) -> None:
+    """Hint every shift and break variable of ``model`` (a RosterModel) from the greedy plan."""
+    plan = greedy(model.p)
+    for (a, d, o), var in model.x.items():
+        model.m.add_hint(var, int(plan.get(a, {}).get(d) == o))
+    for (a, d, o, b, k), var in model.brk.items():
+        opt = model.p.agents[a].options[d][o]
+        mid = len(opt.breaks[b].starts) // 2
+        model.m.add_hint(var, int(plan.get(a, {}).get(d) == o and k == mid))
+
+
+
