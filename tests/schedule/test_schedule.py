@@ -63,13 +63,14 @@ def test_known_optimum_one_agent_one_shift():
 
 
 def test_known_optimum_second_agent_covers_the_break():
-    """With two agents it pays to add a 09:00-13:00 shift that covers the first agent's break:
-    7 paid hours + 120 min over while both work + 60 min over after 12:00 = 187."""
+    """With two agents it pays to cover the first agent's break with a second shift: e.g.
+    09:00-13:00 (7 paid hours + 120 min over while both work + 60 min over after 12:00), or
+    08:00-12:00 with the breaks staggered (7 + 180 min over): 187 either way."""
     req = requirement([(8 + h / 2, "phone", 1) for h in range(8)])
     result = solve_schedule(req, roster(2), config())
     assert result.status == "optimal"
     assert result.objective == pytest.approx(7 + 120 + 60)
-    assert sorted(a["start"].hour for a in result.assignments) == [8, 9]
+    assert len(result.assignments) == 2
     cov = result.coverage
     assert (cov["scheduled"] >= cov["required"]).all()
 
