@@ -11,7 +11,7 @@ from wfm.cli import cli
 
 def test_demo_writes_workbook_and_summary(runner, tmp_path):
     out = tmp_path / "演示 demo-out"
-    result = runner.invoke(cli, ["demo", "--out", str(out), "--weeks", "8", "--schedule-seconds", "5"])
+    result = runner.invoke(cli, ["demo", "--out", str(out), "--weeks", "8", "--schedule-seconds", "20"])
     assert result.exit_code == 0, result.output
     book = load_workbook(out / "wfm-demo-inputs.xlsx")
     assert "每日来量 Daily" in book.sheetnames and "坐席 Agents" in book.sheetnames
@@ -42,3 +42,21 @@ def test_demo_json(runner, tmp_path):
     payload = json.loads(result.stdout)
     assert payload["summary"]["stages_run"] == ["inputs", "overview", "forecast", "staffing", "schedule"]
     assert any(p.endswith("wfm-demo-inputs.xlsx") for p in payload["artefacts"])
+
+
+def test_demo_without_a_roster_in_time_says_so(runner, tmp_path, monkeypatch):
+    """A solve that finds no roster within its limit is reported, not a crash."""
+    import wfm.schedule.solve as solve_module
+    from wfm.schedule.solve import ScheduleResult
+
+    def nothing(requirements, agents, cfg, on_solution=None):
+        import pandas as pd
+
+        return ScheduleResult("unknown", None, None, None, 1.0, [], pd.DataFrame(), [])
+
+    monkeypatch.setattr(solve_module, "solve_schedule", nothing)
+    result = runner.invoke(cli, ["demo", "--out", str(tmp_path / "d"), "--weeks", "8",
+                                 "--schedule-seconds", "1"])
+    assert result.exit_code == 0, result.output
+    assert "schedule: unknown" in result.stderr and "no roster within" in result.stderr
+    assert not (tmp_path / "d" / "wfm-demo-schedule.xlsx").exists()

@@ -196,13 +196,16 @@ def stage_schedule(ctx: DemoContext) -> list[Path]:
     req = ctx.frames["requirements"]
     req = req[req["kind"].isin(["voice", "chat"])]
     result = solve_schedule(req, ctx.frames["agents"], cfg)
-    short = (result.coverage["required"] - result.coverage["scheduled"]).clip(lower=0).sum() / 2
     ctx.summary["schedule"] = {
         "status": result.status, "objective": result.objective, "lp_bound": result.lp_bound,
         "best_bound": result.best_bound, "seconds": result.seconds,
-        "shifts": len(result.assignments), "short_agent_hours": float(short),
-        "required_agent_hours": float(result.coverage["required"].sum() / 2),
+        "shifts": len(result.assignments), "conflicts": result.conflicts,
+        "required_agent_hours": float(req["required"].sum() / 2),
     }
+    if not result.assignments:  # no roster within the time limit: say so, write nothing
+        return []
+    short = (result.coverage["required"] - result.coverage["scheduled"]).clip(lower=0).sum() / 2
+    ctx.summary["schedule"]["short_agent_hours"] = float(short)
     return [write_workbook(result, req, ctx.frames["agents"], cfg,
                            ctx.out / "wfm-demo-schedule.xlsx")]
 

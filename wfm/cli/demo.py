@@ -62,11 +62,16 @@ def demo(out_dir: str, seed: int, weeks: int, schedule_seconds: float, as_json: 
             f"{k} {v:g}" for k, v in st["peak_required"].items()))
     if "schedule" in result.summary:
         sc = result.summary["schedule"]
-        lp = sc["lp_bound"]
-        note(f"schedule: {sc['status']}, {sc['shifts']} shifts, objective {sc['objective']:,.0f}"
-             + (f" (LP bound {lp:,.0f}, gap {1 - lp / sc['objective']:.0%})" if lp else "")
-             + f"; {sc['short_agent_hours']:,.0f} of {sc['required_agent_hours']:,.0f} required "
-             "agent-hours uncovered — the example roster is smaller than the demand")
+        if sc["objective"] is None:
+            note(f"[yellow]schedule: {sc['status']}[/yellow] — no roster within "
+                 f"{sc['seconds']:.0f} s; rerun with a larger --schedule-seconds")
+        else:
+            lp = sc["lp_bound"]
+            note(f"schedule: {sc['status']}, {sc['shifts']} shifts, objective "
+                 f"{sc['objective']:,.0f}"
+                 + (f" (LP bound {lp:,.0f}, gap {1 - lp / sc['objective']:.0%})" if lp else "")
+                 + f"; {sc['short_agent_hours']:,.0f} of {sc['required_agent_hours']:,.0f} "
+                 "required agent-hours uncovered — the example roster is smaller than the demand")
     for path in result.artefacts:
         note(f"wrote {path}")
     if result.pending:
