@@ -12,14 +12,27 @@ optimum is a lower bound on the roster's objective.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 
 from ortools.linear_solver import pywraplp
 
 from wfm.schedule.problem import Problem, paid_slots
 
 
+@dataclass(frozen=True)
+class LpResult:
+    value: float
+    used: dict[tuple, set[tuple[str, int]]]  # (site, skills, contract, day) -> {(shift, start)}
+
+
 def lp_bound(problem: Problem) -> float | None:
     """The bound in objective units, or None if GLOP does not finish."""
+    result = lp_relaxation(problem)
+    return None if result is None else result.value
+
+
+def lp_relaxation(problem: Problem) -> LpResult | None:
+    """Solve the relaxation; also say which shift options each group uses on each day."""
     solver = pywraplp.Solver.CreateSolver("GLOP")
     w = problem.config.weights
     rules = problem.config.rules
@@ -28,6 +41,7 @@ def lp_bound(problem: Problem) -> float | None:
         groups[(agent.site, agent.skills, agent.contract_name)].append(a)
     infinity = solver.infinity()
     slot_h = problem.slot_minutes / 60
+    shift_vars = []
     work = defaultdict(lambda: defaultdict(list))  # group -> slot -> [(var, coef)]
     objective = []
     for g, members in groups.items():
@@ -36,10 +50,11 @@ def lp_bound(problem: Problem) -> float | None:
         c = agent.contract
         full_options = _all_options(problem, members)
         days_terms, hours_terms = [], []
-        for options in full_options:
+        for d, options in enumerate(full_options):
             day_vars = []
             for opt in options:
                 y = solver.NumVar(0, n, "")
+                shift_vars.append((g, d, opt.shift, opt.start, y))
                 day_vars.append(y)
                 days_terms.append(y)
                 hours_terms.append(paid_slots(opt) * slot_h * y)
@@ -85,7 +100,11 @@ def lp_bound(problem: Problem) -> float | None:
     status = solver.Solve()
     if status != pywraplp.Solver.OPTIMAL:
         return None
-    return float(solver.Objective().Value())
+    used: dict[tuple, set[tuple[str, int]]] = defaultdict(set)
+    for g, d, shift, start, y in shift_vars:
+        if y.solution_value() > 1e-6:
+            used[(*g, d)].add((shift, start))
+    return LpResult(float(solver.Objective().Value()), dict(used))
 
 
 def _all_options(problem: Problem, members: list[int]):

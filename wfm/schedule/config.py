@@ -95,6 +95,8 @@ class Solver(StrictModel):
     relative_gap: float = Field(0.0, ge=0, lt=1, description="stop when this close to the bound")
     presolve: bool = Field(False, description="CP-SAT presolve; off: on a week of 60 agents it "
                            "took 10 s and delayed the first roster from 3 s to 11 s")
+    lp_guided: bool = Field(True, description="search only the shift options the LP relaxation "
+                            "and the greedy roster use (much smaller model)")
     log: bool = False
 
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from ortools.sat.python import cp_model
 
-from wfm.schedule.bound import lp_bound
+from wfm.schedule.bound import lp_relaxation
 from wfm.schedule.config import ScheduleConfig
 from wfm.schedule.hint import add_hint
 from wfm.schedule.model import SCALE, RosterModel
@@ -147,9 +147,17 @@ def solve_schedule(requirements: pd.DataFrame, agents: pd.DataFrame, cfg: Schedu
                    on_solution=None) -> ScheduleResult:
     t0 = time.perf_counter()
     problem = build_problem(requirements, agents, cfg)
-    model = RosterModel(problem)
+    lp = lp_relaxation(problem)
+    searched = restrict_to_lp(problem, lp) if cfg.solver.lp_guided and lp else problem
+    model = RosterModel(searched)
     add_hint(model)
     solver, status, progress = model.solve(cfg.solver, on_solution)
+    if status == cp_model.INFEASIBLE and searched is not problem:
+        # the restriction removed options a hard rule needs: search the full model instead
+        searched = problem
+        model = RosterModel(problem)
+        add_hint(model)
+        solver, status, progress = model.solve(cfg.solver, on_solution)
     seconds = time.perf_counter() - t0
     name = STATUS.get(status, "unknown")
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -161,8 +169,29 @@ def solve_schedule(requirements: pd.DataFrame, agents: pd.DataFrame, cfg: Schedu
     objective = solver.objective_value / SCALE
     bound = solver.best_objective_bound / SCALE
     gap = abs(objective - bound) / max(abs(objective), 1e-9) if objective else 0.0
+    if searched is not problem:  # CP-SAT's bound is for the restricted model only
+        bound = lp.value
+        gap = abs(objective - bound) / max(abs(objective), 1e-9) if objective else 0.0
     result = ScheduleResult(name, objective, bound, gap, seconds, _assignments(model, solver),
                             _coverage(model, solver, requirements), _violations(model, solver),
                             progress.points, problem.notes)
-    result.lp_bound = lp_bound(problem)
+    result.lp_bound = lp.value if lp else None
     return result
+
+
+def restrict_to_lp(problem: Problem, lp) -> Problem:
+    """Keep, for each agent and day, the shift options the LP relaxation uses for the agent's
+    group and the greedy roster's choice: a much smaller model to search."""
+    from wfm.schedule.hint import greedy
+
+    plan = greedy(problem)
+    agents = []
+    for a, agent in enumerate(problem.agents):
+        options = []
+        for d, day in enumerate(agent.options):
+            keep = lp.used.get((agent.site, agent.skills, agent.contract_name, d), set())
+            chosen = plan.get(a, {}).get(d)
+            options.append([opt for o, opt in enumerate(day)
+                            if (opt.shift, opt.start) in keep or o == chosen])
+        agents.append(replace(agent, options=options))
+    return replace(problem, agents=agents)
