@@ -16,7 +16,7 @@ import pandas as pd
 
 from wfm.config import load_centre
 from wfm.forecast.calendar import special_days
-from wfm.io.describe import describe_agents, describe_events, describe_history
+from wfm.io.describe import describe_agents, describe_events, describe_history, interval_minutes
 from wfm.io.excel import Workbook
 from wfm.io.inputs import read_agents, read_events, read_history
 from wfm.io.write import write_json
@@ -166,7 +166,8 @@ def stage_staffing(ctx: DemoContext) -> list[Path]:
     ctx.summary["staffing"] = {
         "rows": len(frame), "notes": notes,
         "peak_required": {f"{site}/{skill}": float(v) for (site, skill), v in peak.items()},
-        "agent_hours": float(frame["required"].sum() * 0.5),
+        "agent_hours": float(frame["required"].sum()
+                             * interval_minutes(frame["interval_start"]) / 60),
     }
     from wfm.io.write import write_csv
 
@@ -196,15 +197,16 @@ def stage_schedule(ctx: DemoContext) -> list[Path]:
     req = ctx.frames["requirements"]
     req = req[req["kind"].isin(["voice", "chat"])]
     result = solve_schedule(req, ctx.frames["agents"], cfg)
+    hours = interval_minutes(req["interval_start"]) / 60
     ctx.summary["schedule"] = {
         "status": result.status, "objective": result.objective, "lp_bound": result.lp_bound,
         "best_bound": result.best_bound, "seconds": result.seconds,
         "shifts": len(result.assignments), "conflicts": result.conflicts,
-        "required_agent_hours": float(req["required"].sum() / 2),
+        "required_agent_hours": float(req["required"].sum() * hours),
     }
     if not result.assignments:  # no roster within the time limit: say so, write nothing
         return []
-    short = (result.coverage["required"] - result.coverage["scheduled"]).clip(lower=0).sum() / 2
+    short = (result.coverage["required"] - result.coverage["scheduled"]).clip(lower=0).sum() * hours
     ctx.summary["schedule"]["short_agent_hours"] = float(short)
     return [write_workbook(result, req, ctx.frames["agents"], cfg,
                            ctx.out / "wfm-demo-schedule.xlsx")]

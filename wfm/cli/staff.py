@@ -91,8 +91,9 @@ def _summary(frame, output, notes) -> dict:
     peak = frame.groupby(["site", "skill"]).agg(
         peak_required=("required", "max"), peak_with_shrinkage=("required_with_shrinkage", "max"),
         agent_hours=("required", "sum"), kind=("kind", "first")).reset_index()
-    step_hours = (frame["interval_start"].drop_duplicates().sort_values().diff().min()
-                  .total_seconds() / 3600)
+    from wfm.io.describe import interval_minutes
+
+    step_hours = interval_minutes(frame["interval_start"]) / 60
     peak["agent_hours"] = peak["agent_hours"] * step_hours
     return {"output": output, "rows": len(frame), "groups": peak.to_dict(orient="records"),
             "notes": notes}

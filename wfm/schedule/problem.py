@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from wfm.errors import DataError
+from wfm.io.describe import interval_minutes
 from wfm.schedule.config import Contract, ScheduleConfig
 
 
@@ -100,8 +101,7 @@ def build_problem(requirements: pd.DataFrame, agents: pd.DataFrame,
                   cfg: ScheduleConfig) -> Problem:
     if requirements.empty:
         raise DataError("the requirements file has no rows")
-    starts = pd.Series(requirements["interval_start"].unique()).sort_values()
-    interval = int(starts.diff().dropna().min().total_seconds() // 60) if len(starts) > 1 else 30
+    interval = interval_minutes(requirements["interval_start"])
     slot = slot_minutes_for(cfg, interval)
     first = requirements["interval_start"].min().normalize()
     days = int((requirements["interval_start"].max().normalize() - first).days) + 1

@@ -20,6 +20,7 @@ from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from wfm.io.describe import interval_minutes
 from wfm.io.excel import Workbook
 from wfm.schedule.config import ScheduleConfig
 from wfm.schedule.solve import ScheduleResult
@@ -161,8 +162,7 @@ def _summary(book: Workbook, result: ScheduleResult, cfg: ScheduleConfig,
         paid += hours
         cost += hours * cfg.contracts[contract_of[a["agent_id"]]].cost_per_hour
     cov = result.coverage
-    step = (cov["interval_start"].drop_duplicates().sort_values().diff().min()
-            .total_seconds() / 3600) if len(cov) > 1 else 0.5
+    step = interval_minutes(cov["interval_start"]) / 60 if len(cov) else 0.5
     short = ((cov["required"] - cov["scheduled"]).clip(lower=0) * step).sum()
     over = ((cov["scheduled"] - cov["required"]).clip(lower=0) * step).sum()
     facts = pd.DataFrame([
@@ -191,8 +191,7 @@ def write_workbook(result: ScheduleResult, requirements: pd.DataFrame, agents: p
         requirements["interval_start"].dt.date.unique())
     all_days = sorted(requirements["interval_start"].dt.date.unique())
     _roster(book, result, agents, cfg, all_days)
-    interval = (requirements["interval_start"].drop_duplicates().sort_values().diff().min()
-                .total_seconds()) if requirements["interval_start"].nunique() > 1 else 1800.0
+    interval = interval_minutes(requirements["interval_start"]) * 60.0
     slot_minutes = slot_minutes_for(cfg, int(interval // 60))
     for d in days:
         _timeline(book, result, agents, d, slot_minutes)

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from wfm.errors import DataError
+from wfm.io.describe import interval_minutes as grid_minutes
 from wfm.labels import ChannelKind, Vocabulary
 from wfm.staffing.channels import chat_load, deferred_rate, outbound_agents
 from wfm.staffing.config import SkillGroup, StaffingConfig, Targets
@@ -181,8 +182,7 @@ def requirements(forecast: pd.DataFrame, cfg: StaffingConfig, *, centre=None,
                             " found none")
         f["aht_seconds"] = f["aht_seconds"].fillna(0.0)
     f["work"] = f["contacts"] * f["aht_seconds"]
-    step = interval_minutes or int(pd.Series(f["interval_start"].unique()).sort_values()
-                                   .diff().dropna().min().total_seconds() // 60)
+    step = interval_minutes or grid_minutes(f["interval_start"])
     interval_seconds = step * 60.0
     info = channel_info(sorted(f["channel"].unique()), centre)
     groups = _groups(cfg, sorted(f["channel"].unique()))
