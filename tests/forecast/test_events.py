@@ -73,7 +73,7 @@ def test_series_specific_events(write):
 
 @pytest.mark.parametrize("body,message", [
     ("2026-08-12 10:00,x,1.2\n", "expected a date without a time of day"),
-    ("2026-08-12,x,-1\n", "expected a multiplier of 0 or more, found '-1'"),
+    ("2026-08-12,x,-1\n", r"row 2, column 'impact': expected a multiplier of 0 or more, found '-1'"),
     ("2026-08-12,x,\n", "column 'impact': expected text, found an empty cell"),
 ])
 def test_bad_event_rows(write, body, message):

@@ -63,12 +63,6 @@ def _inputs(history, centre_path, events_path):
     return centre, frame, events
 
 
-def _progress(total: int, label: str):
-    from wfm.cli.console import progress_bar
-
-    return progress_bar(total, label)
-
-
 common = [
     click.option("--history", required=True, type=click.Path(dir_okay=False),
                  help="Contact history (CSV, XLSX or Parquet)."),
@@ -123,7 +117,9 @@ def run(history, interval, by, holidays, events_path, config_path, centre_path, 
     centre, frame, events = _inputs(history, centre_path, events_path)
     scenario = load_config(scenario_path, Scenario) if scenario_path else None
     n_series = frame.groupby([c for c in cfg.by]).ngroups
-    progress, step = _progress(n_series, "forecasting")
+    from wfm.cli.console import progress_bar
+
+    progress, step = progress_bar(n_series, "forecasting")
     with progress:
         result = run_forecast(frame, cfg, events=events, scenario=scenario,
                               country=_country(cfg, centre), on_series=step, source=history)
@@ -223,7 +219,9 @@ def backtest_cmd(history, interval, by, holidays, events_path, config_path, cent
     panel = build_panel(frame, by=tuple(cfg.by), interval=cfg.interval_minutes, gaps=cfg.gaps,
                         source=history)
     calendars = calendars_for(panel, horizon_days, _country(cfg, centre), events)
-    progress, step = _progress(len(panel.series) * folds, "backtesting")
+    from wfm.cli.console import progress_bar
+
+    progress, step = progress_bar(len(panel.series) * folds, "backtesting")
     with progress:
         result = backtest(panel, calendars, models, horizon_days=horizon_days, folds=folds,
                           level=cfg.level, on_step=step)

@@ -20,8 +20,8 @@ import pandas as pd
 
 from wfm.errors import InputError, expected_found
 from wfm.forecast.calendar import UserEvent
-from wfm.io.contracts import Column, Contract, first_bad, parse_numbers, read_validated
-from wfm.io.read import RawTable
+from wfm.io.contracts import Column, Contract, first_bad, parse_numbers, validate
+from wfm.io.read import RawTable, read_table
 from wfm.labels import Vocabulary
 
 OPEN, CLOSED = "open", "closed"
@@ -48,7 +48,8 @@ EVENTS_FILE = Contract(
 
 
 def read_events_file(path: str | Path, vocab: Vocabulary | None = None) -> list[UserEvent]:
-    frame = read_validated(path, EVENTS_FILE, vocab)
+    table = read_table(path)
+    frame = validate(table, EVENTS_FILE, vocab)
     impact = frame["impact"].str.strip()
     numbers = parse_numbers(impact)
     events = []
@@ -57,7 +58,7 @@ def read_events_file(path: str | Path, vocab: Vocabulary | None = None) -> list[
         value = numbers[pos]
         if not np.isnan(value):
             if value < 0:
-                raise InputError(table_where(path, pos, "impact"),
+                raise InputError(table.where(pos, "impact"),
                                  expected_found("a multiplier of 0 or more", impact[pos]))
             multiplier, tag = float(value), f"x{value:g}"
         elif word == CLOSED:
@@ -70,8 +71,3 @@ def read_events_file(path: str | Path, vocab: Vocabulary | None = None) -> list[
                                 row["channel"], row["inquiry_type"], row["site"]))
     return events
 
-
-def table_where(path, pos: int, column: str):
-    from wfm.errors import Location
-
-    return Location(str(path), pos + 2, column)

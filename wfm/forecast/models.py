@@ -18,7 +18,6 @@ shape comes from curves.
 
 from __future__ import annotations
 
-import time
 import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Callable
@@ -274,8 +273,3 @@ class Auto(Forecaster):
     def predict(self, h: int) -> np.ndarray:
         return self.model.predict(h)
 
-
-def timed_fit(model: Forecaster, s: Series, cal: DayTypes) -> tuple[Forecaster, float]:
-    t0 = time.perf_counter()
-    model.fit(s, cal)
-    return model, time.perf_counter() - t0

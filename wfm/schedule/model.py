@@ -216,7 +216,7 @@ class RosterModel:
         w = self.p.config.weights
         coef = int(round(SCALE * w.preference))
         for d in range(self.p.days):
-            weekday = (self.p.start + pd_days(d)).weekday()
+            weekday = (self.p.start.weekday() + d) % 7
             if weekday in agent.preferred_days_off and coef:
                 v = self.m.new_bool_var(f"works_preferred_day_off[{agent.agent_id},{d}]")
                 self.m.add(v == self.works_day[(a, d)])
@@ -232,7 +232,7 @@ class RosterModel:
                                                   coef, "days"))
         pair_coef = int(round(SCALE * w.weekend_pair))
         for d in range(self.p.days - 1):
-            if (self.p.start + pd_days(d)).weekday() == 5 and pair_coef:
+            if (self.p.start.weekday() + d) % 7 == 5 and pair_coef:
                 v = self.m.new_bool_var(f"weekend_pair[{agent.agent_id},{d}]")
                 self.m.add(v >= self.works_day[(a, d)] + self.works_day[(a, d + 1)] - 1)
                 self.penalties.append(Penalty("weekend_pair", f"{agent.agent_id}@{d}", v,
@@ -251,8 +251,3 @@ class RosterModel:
         status = solver.solve(self.m, _Callback(progress, on_solution))
         return solver, status, progress
 
-
-def pd_days(d: int):
-    import pandas as pd
-
-    return pd.Timedelta(days=d)

@@ -133,9 +133,7 @@ def _diagnose(problem: Problem, cfg: ScheduleConfig, seconds: float) -> list[str
         if getattr(cfg.rules, rule) != "hard":
             continue
         relaxed = cfg.model_copy(update={"rules": cfg.rules.model_copy(update={rule: "soft"})})
-        model = RosterModel(Problem(problem.slot_minutes, problem.start, problem.days,
-                                    problem.demand, problem.agents, relaxed,
-                                    problem.requirement_interval))
+        model = RosterModel(replace(problem, config=relaxed))
         solver, status, _ = model.solve(relaxed.solver.model_copy(
             update={"time_limit_seconds": seconds}))
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):

@@ -128,9 +128,8 @@ def _erlang_a_core(n, load, aht, patience, t):
         nobody_waits = np.isinf(r)
         p_wait = np.where(nobody_waits, 0.0, 1 / (1 + r))
         p_served_q = np.where(nobody_waits, 0.0, served / (1 + r))
-        sl = np.where(nobody_waits, 1.0, (np.where(nobody_waits, 0.0, r)
-                                          + served * (1 - ratio)) / (1 + r))
-    return p_wait, p_served_q, sl, a, y
+        sl = np.where(nobody_waits, 1.0, (r + served * (1 - ratio)) / (1 + r))
+    return p_wait, p_served_q, sl
 
 
 def _erlang_a_asa(n, load, aht, patience, p_wait_z) -> np.ndarray:
@@ -166,7 +165,7 @@ def erlang_a(agents, load, aht_seconds, patience_seconds, sl_seconds=20.0, *,
     idle = (load <= 0) | (n <= 0)
     safe_n = np.where(n > 0, n, 1.0)
     safe_load = np.where(load > 0, load, 1.0)
-    p_wait, p_served_q, sl, _, _ = _erlang_a_core(safe_n, safe_load, aht, pat, t)
+    p_wait, p_served_q, sl = _erlang_a_core(safe_n, safe_load, aht, pat, t)
     p_ab = np.clip(p_wait - p_served_q, 0.0, 1.0)
     # n = 0 with calls: everybody waits and abandons.
     p_wait = np.where(load <= 0, 0.0, np.where(n <= 0, 1.0, p_wait))
