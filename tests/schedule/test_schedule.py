@@ -103,22 +103,61 @@ def test_solver_settings_are_read_back():
 
 
 def test_impossible_rules_are_named():
-    """A part-timer must work 30 h a week but may work one day: impossible; the report says
-    which hard rule makes it so."""
+    """Someone must work 10 h a week in 4-hour shifts but may work two days: impossible. The
+    report names the minimal conflicting set (those two rules, for one agent), not every
+    agent and every rule."""
     cfg = config()
     cfg = cfg.model_copy(update={"contracts": {"ft": cfg.contracts["ft"].model_copy(
-        update={"min_hours_week": 30, "max_days": 1})}})
-    req = requirement([(9, "phone", 1)])
-    result = solve_schedule(req, roster(1), cfg)
+        update={"min_hours_week": 10, "max_days": 2})}})
+    req = requirement([(9 + 24 * d, "phone", 1) for d in range(5)])
+    result = solve_schedule(req, roster(3), cfg)
     assert result.status == "infeasible"
-    assert any("contract_hours" in c or "max_days" in c for c in result.conflicts)
+    assert result.conflicts == ["the hard rule 'contract_hours' for A0",
+                                "the hard rule 'max_days' for A0"]
+
+
+def test_impossible_hard_coverage_names_the_day():
+    """Three agents needed at 09:00 on Monday, two on the roster: the conflict is Monday's
+    coverage alone (Tuesday's is possible)."""
+    req = requirement([(9, "phone", 3), (33, "phone", 1)])
+    result = solve_schedule(req, roster(2), config(coverage="hard"))
+    assert result.status == "infeasible"
+    assert result.conflicts == ["the hard rule 'coverage' for 上海/phone on 2026-11-23"]
+
+
+def test_consecutive_days_off():
+    """Demand every day of a five-day horizon, one agent allowed five days but owed two
+    consecutive days off: the agent works three days and the two days off are adjacent."""
+    cfg = config()
+    cfg = cfg.model_copy(update={"contracts": {"ft": cfg.contracts["ft"].model_copy(
+        update={"min_consecutive_days_off": 2})}})
+    req = requirement([(9 + 24 * d, "phone", 1) for d in range(5)])
+    result = solve_schedule(req, roster(1), cfg)
+    worked = sorted({a["date"].day for a in result.assignments})
+    assert len(worked) == 3
+    off = sorted(set(range(23, 28)) - set(worked))
+    assert off[1] - off[0] == 1
+    assert check_schedule(result.assignments, roster(1), cfg, req) == []
+    first = result.assignments[0]
+
+    def moved(days: int) -> dict:
+        step = pd.Timedelta(days=days)
+        return {**first, "date": (pd.Timestamp(first["date"]) + step).date(),
+                "start": first["start"] + step, "end": first["end"] + step,
+                "breaks": [{**b, "start": b["start"] + step, "end": b["end"] + step}
+                           for b in first["breaks"]]}
+
+    base = first["date"].day - 23
+    broken = [moved(d - base) for d in (0, 2, 4)]  # Mon, Wed, Fri: days off apart
+    assert "no 2 consecutive days off" in " ".join(check_schedule(broken, roster(1), cfg, req))
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(agents=st.integers(1, 4), skills=st.sampled_from(["phone", "phone;wechat"]),
        demand=st.lists(st.integers(0, 3), min_size=12, max_size=12),
-       max_days=st.integers(0, 3), unavailable=st.booleans())
-def test_every_schedule_keeps_every_hard_rule(agents, skills, demand, max_days, unavailable):
+       max_days=st.integers(0, 3), unavailable=st.booleans(), days_off=st.integers(0, 2))
+def test_every_schedule_keeps_every_hard_rule(agents, skills, demand, max_days, unavailable,
+                                              days_off):
     """Generated instances (demand over three days, contracts, leave): the independent checker
     finds no broken hard rule in whatever the model returns."""
     rows = [(8 + 24 * d + 2 * i, k, r) for d in range(3) for i, r in enumerate(demand[4 * d:
@@ -126,7 +165,8 @@ def test_every_schedule_keeps_every_hard_rule(agents, skills, demand, max_days, 
     req = requirement(rows)
     cfg = config()
     cfg = cfg.model_copy(update={"contracts": {"ft": cfg.contracts["ft"].model_copy(
-        update={"max_days": max_days})}, "solver": cfg.solver.model_copy(
+        update={"max_days": max_days, "min_consecutive_days_off": days_off})},
+        "solver": cfg.solver.model_copy(
         update={"time_limit_seconds": 5})})
     frame = roster(agents, skills=skills)
     if unavailable:

@@ -23,6 +23,7 @@ def check_schedule(assignments: list[dict], agents: pd.DataFrame, cfg: ScheduleC
     by_agent: dict[str, list[dict]] = defaultdict(list)
     for a in assignments:
         by_agent[a["agent_id"]].append(a)
+    horizon = _horizon(assignments, requirements)
     for agent_id, items in by_agent.items():
         row = roster.loc[agent_id]
         contract = cfg.contracts[row["contract"]]
@@ -52,6 +53,11 @@ def check_schedule(assignments: list[dict], agents: pd.DataFrame, cfg: ScheduleC
             if best > contract.max_consecutive_days:
                 problems.append(f"{agent_id}: {best} consecutive days > "
                                 f"{contract.max_consecutive_days}")
+        k = contract.min_consecutive_days_off
+        if cfg.rules.consecutive_days_off == "hard" and 1 < k <= len(horizon):
+            off = [day not in set(dates) for day in horizon]
+            if not any(all(off[i:i + k]) for i in range(len(off) - k + 1)):
+                problems.append(f"{agent_id}: no {k} consecutive days off")
         for first, second in zip(items, items[1:], strict=False):
             gap = (second["start"] - first["end"]).total_seconds() / 3600
             if gap < 0:
@@ -63,6 +69,18 @@ def check_schedule(assignments: list[dict], agents: pd.DataFrame, cfg: ScheduleC
     if requirements is not None and cfg.rules.coverage == "hard":
         problems += _check_coverage(assignments, requirements, agents)
     return problems
+
+
+def _horizon(assignments: list[dict], requirements: pd.DataFrame | None) -> list:
+    """The scheduled dates: those the requirements cover, else those the roster spans."""
+    if requirements is not None and len(requirements):
+        first = requirements["interval_start"].min().date()
+        last = requirements["interval_start"].max().date()
+    elif assignments:
+        first, last = min(a["date"] for a in assignments), max(a["date"] for a in assignments)
+    else:
+        return []
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
 
 
 def _check_shift(agent_id: str, a: dict, shifts: dict, cfg: ScheduleConfig, row) -> list[str]:

@@ -60,6 +60,8 @@ class Contract(StrictModel):
     max_days: int = Field(5, ge=0, le=7)
     max_consecutive_days: int = Field(6, ge=1, le=7)
     min_rest_hours: float = Field(11, ge=0, le=48)
+    min_consecutive_days_off: int = Field(0, ge=0, le=7, description="the scheduled days must "
+                                          "include a run of at least this many days off")
     cost_per_hour: float = Field(1.0, ge=0)
 
     @model_validator(mode="after")
@@ -86,6 +88,7 @@ class Rules(StrictModel):
     max_days: str = Field("hard", pattern="^(hard|soft)$")
     max_consecutive_days: str = Field("hard", pattern="^(hard|soft)$")
     min_rest: str = Field("hard", pattern="^(hard|soft)$")
+    consecutive_days_off: str = Field("hard", pattern="^(hard|soft)$")
 
 
 class Solver(StrictModel):

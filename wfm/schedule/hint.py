@@ -1,9 +1,9 @@
 """A greedy first roster, given to CP-SAT as a solution hint.
 
 Agent by agent and day by day, take the allowed shift option that covers the most demand still
-uncovered for the agent's skills, within the contract (hours, days, consecutive days) and the
-rest rule; keep adding shifts with no gain only until the contract's minimum hours are met.
-Breaks go to the middle of their windows. CP-SAT starts from it (repairing what the greedy
+uncovered for the agent's skills, within the contract (hours, days, consecutive days worked and
+off) and the rest rule; keep adding shifts with no gain only until the contract's minimum hours
+are met. Breaks go to the middle of their windows. CP-SAT starts from it (repairing what the greedy
 broke) instead of searching for a first solution from nothing.
 """
 
@@ -41,7 +41,8 @@ def _plan_agent(problem: Problem, agent, remaining) -> dict[int, int]:
                 first, second = (other, opt) if dd < d else (opt, other)
                 if second.start - first.end < rest:
                     return False
-        return 1 + _run(chosen, d, -1) + _run(chosen, d, 1) <= c.max_consecutive_days
+        return 1 + _run(chosen, d, -1) + _run(chosen, d, 1) <= c.max_consecutive_days and \
+            _off_run_left({*chosen, d}, problem.days, c.min_consecutive_days_off)
 
     while True:
         best = None
@@ -67,6 +68,13 @@ def _run(chosen: dict[int, int], d: int, step: int) -> int:
     while k in chosen:
         n, k = n + 1, k + step
     return n
+
+
+def _off_run_left(working: set[int], days: int, k: int) -> bool:
+    """Whether the days not worked still include a run of ``k`` consecutive days."""
+    if k <= 1 or k > days:
+        return True
+    return any(not working & set(range(d0, d0 + k)) for d0 in range(days - k + 1))
 
 
 def _take(remaining, keys, opt: Option, n_slots: int) -> None:

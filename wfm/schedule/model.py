@@ -18,6 +18,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+import pandas as pd
 from ortools.sat.python import cp_model
 
 from wfm.schedule.config import Solver
@@ -68,9 +69,15 @@ def configure(solver: cp_model.CpSolver, settings: Solver) -> None:
 
 
 class RosterModel:
-    def __init__(self, problem: Problem):
+    """The roster model. With ``guarded=True`` every hard rule of every agent (and coverage of
+    every site, skill and day) is enforced only under its own literal in ``guards``, so an
+    infeasible model can be explained by a conflicting set of those literals."""
+
+    def __init__(self, problem: Problem, guarded: bool = False):
         self.p = problem
         self.m = cp_model.CpModel()
+        self.guarded = guarded
+        self.guards: dict[tuple[str, str], cp_model.IntVar] = {}
         self.x: dict[tuple[int, int, int], cp_model.IntVar] = {}
         self.brk: dict[tuple[int, int, int, int, int], cp_model.IntVar] = {}
         self.work: dict[tuple[int, int], cp_model.IntVar] = {}
@@ -159,7 +166,8 @@ class RosterModel:
                 self.m.add(sum(terms) + u - o == req)
                 self.under[(site, skill, t)], self.over[(site, skill, t)] = u, o
                 if rules.coverage == "hard":
-                    self.m.add(u == 0)
+                    day = (self.p.start + pd.Timedelta(minutes=t * self.p.slot_minutes)).date()
+                    self._guard(self.m.add(u == 0), "coverage", f"{site}/{skill} on {day}")
                 per_slot = self.p.slot_minutes
                 if w.understaffed_minute:
                     self.penalties.append(Penalty("understaffed", f"{site}/{skill}@{t}", u,
@@ -186,6 +194,7 @@ class RosterModel:
             self._rule(rules.max_consecutive_days, "max_consecutive_days", agent,
                        sum(days[d0:d0 + span]), 0, c.max_consecutive_days,
                        int(round(SCALE * w.contract_hour * 8)))
+        self._days_off(a, agent, days)
         rest = int(round(c.min_rest_hours * 60 / self.p.slot_minutes))
         for d in range(self.p.days - 1):
             for o1, opt1 in enumerate(agent.options[d]):
@@ -193,7 +202,8 @@ class RosterModel:
                     if opt2.start - opt1.end < rest:
                         pair = [self.x[(a, d, o1)], self.x[(a, d + 1, o2)]]
                         if rules.min_rest == "hard":
-                            m.add_bool_or([p.Not() for p in pair])
+                            self._guard(m.add_bool_or([p.Not() for p in pair]), "min_rest",
+                                        agent.agent_id)
                         else:
                             v = m.new_bool_var(f"short_rest[{agent.agent_id},{d}]")
                             m.add_bool_or([pair[0].Not(), pair[1].Not(), v])
@@ -201,9 +211,33 @@ class RosterModel:
                                                           int(round(SCALE * w.contract_hour
                                                                     * 4)), "pairs"))
 
+    def _guard(self, constraint: cp_model.Constraint, rule: str, subject: str) -> None:
+        if not self.guarded:
+            return
+        key = (rule, subject)
+        if key not in self.guards:
+            self.guards[key] = self.m.new_bool_var(f"guard[{rule},{subject}]")
+        constraint.only_enforce_if(self.guards[key])
+
+    def _days_off(self, a: int, agent, days: list) -> None:
+        """At least one run of ``min_consecutive_days_off`` days off inside the horizon."""
+        k = agent.contract.min_consecutive_days_off
+        if k <= 1 or k > self.p.days:  # one day off is what max_days already asks
+            return
+        runs = []
+        for d0 in range(self.p.days - k + 1):
+            r = self.m.new_bool_var(f"days_off_run[{agent.agent_id},{d0}]")
+            for d in range(d0, d0 + k):
+                if not isinstance(days[d], int):
+                    self.m.add(days[d] == 0).only_enforce_if(r)
+            runs.append(r)
+        self._rule(self.p.config.rules.consecutive_days_off, "consecutive_days_off", agent,
+                   sum(runs), 1, len(runs),
+                   int(round(SCALE * self.p.config.weights.contract_hour * 8)))
+
     def _rule(self, kind: str, rule: str, agent, expr, lo: int, hi: int, coef: int) -> None:
         if kind == "hard":
-            self.m.add_linear_constraint(expr, lo, hi)
+            self._guard(self.m.add_linear_constraint(expr, lo, hi), rule, agent.agent_id)
             return
         short = self.m.new_int_var(0, max(lo, 0), f"{rule}_short[{agent.agent_id}]")
         extra = self.m.new_int_var(0, 10_000, f"{rule}_extra[{agent.agent_id}]")
@@ -237,6 +271,38 @@ class RosterModel:
                 self.m.add(v >= self.works_day[(a, d)] + self.works_day[(a, d + 1)] - 1)
                 self.penalties.append(Penalty("weekend_pair", f"{agent.agent_id}@{d}", v,
                                               pair_coef, "weekends"))
+
+    def conflict(self, seconds: float) -> list[tuple[str, str]] | None:
+        """A minimal set of guarded hard rules that cannot hold together, or None if the
+        solver cannot prove one in ``seconds``. CP-SAT's core under assumptions (one worker,
+        no objective, as assumptions require), shrunk by deletion: a rule stays only if the
+        others are satisfiable without it."""
+        self.m.clear_objective()
+        deadline = time.perf_counter() + seconds
+        keys = list(self.guards)
+
+        def infeasible(subset: list[tuple[str, str]]) -> list[tuple[str, str]] | None:
+            self.m.clear_assumptions()
+            self.m.add_assumptions([self.guards[k] for k in subset])
+            solver = cp_model.CpSolver()
+            solver.parameters.num_workers = 1
+            solver.parameters.max_time_in_seconds = max(deadline - time.perf_counter(), 0.01)
+            if solver.solve(self.m) != cp_model.INFEASIBLE:
+                return None
+            core = set(solver.sufficient_assumptions_for_infeasibility())
+            return [k for k in subset if self.guards[k].index in core] or subset
+
+        core = infeasible(keys)
+        if core is None:
+            return None
+        i = 0
+        while i < len(core) and time.perf_counter() < deadline:
+            smaller = infeasible(core[:i] + core[i + 1:])
+            if smaller is None:
+                i += 1  # needed: every infeasible subset of this core holds it
+            else:
+                core = smaller  # keeps the needed ones, which stay in front
+        return core
 
     def _objective(self) -> None:
         terms = [c * v for v, c in self.cost_terms] + [p.coef * p.var for p in self.penalties]

@@ -19,7 +19,8 @@ from wfm.schedule.problem import Problem, build_problem
 STATUS = {cp_model.OPTIMAL: "optimal", cp_model.FEASIBLE: "feasible",
           cp_model.INFEASIBLE: "infeasible", cp_model.MODEL_INVALID: "model_invalid",
           cp_model.UNKNOWN: "unknown"}
-HARD_RULES = ("coverage", "contract_hours", "max_days", "max_consecutive_days", "min_rest")
+HARD_RULES = ("coverage", "contract_hours", "max_days", "max_consecutive_days", "min_rest",
+              "consecutive_days_off")
 
 
 @dataclass
@@ -127,7 +128,12 @@ def _violations(model: RosterModel, solver) -> list[dict]:
 
 
 def _diagnose(problem: Problem, cfg: ScheduleConfig, seconds: float) -> list[str]:
-    """Which hard rules make the problem impossible: re-solve with each made soft."""
+    """Why the hard rules cannot all hold: a minimal conflicting set of rules per agent (and
+    coverage per site, skill and day) from CP-SAT's assumptions; failing that, the rules that
+    make the problem feasible when each alone is made soft."""
+    core = RosterModel(problem, guarded=True).conflict(seconds / 2)
+    if core:
+        return [f"the hard rule '{rule}' for {subject}" for rule, subject in core]
     found = []
     for rule in HARD_RULES:
         if getattr(cfg.rules, rule) != "hard":
@@ -135,7 +141,7 @@ def _diagnose(problem: Problem, cfg: ScheduleConfig, seconds: float) -> list[str
         relaxed = cfg.model_copy(update={"rules": cfg.rules.model_copy(update={rule: "soft"})})
         model = RosterModel(replace(problem, config=relaxed))
         solver, status, _ = model.solve(relaxed.solver.model_copy(
-            update={"time_limit_seconds": seconds}))
+            update={"time_limit_seconds": seconds / 2 / len(HARD_RULES)}))
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             found.append(f"the hard rule '{rule}' (feasible when it is soft)")
     return found
