@@ -26,6 +26,7 @@ def _plan_agent(problem: Problem, agent, remaining) -> dict[int, int]:
     keys = [(agent.site, k) for k in agent.skills if (agent.site, k) in remaining]
     chosen: dict[int, int] = {}
     hours = 0.0
+    longest = max((paid_slots(o) * slot_h for day in agent.options for o in day), default=0.0)
 
     def gain(opt: Option) -> float:
         stop = min(opt.end, problem.n_slots)
@@ -33,8 +34,12 @@ def _plan_agent(problem: Problem, agent, remaining) -> dict[int, int]:
                          for t in range(opt.start, stop)))
 
     def allowed(d: int, opt: Option) -> bool:
-        if len(chosen) >= c.max_days or hours + paid_slots(opt) * slot_h > c.max_hours_week:
+        after = hours + paid_slots(opt) * slot_h
+        if len(chosen) >= c.max_days or after > c.max_hours_week:
             return False
+        free = _days_left(agent, {*chosen, d}, problem.days, c.min_consecutive_days_off)
+        if after + min(c.max_days - len(chosen) - 1, free) * longest < c.min_hours_week:
+            return False  # short shifts now would leave too few days for the minimum hours
         for dd, o in chosen.items():
             if abs(dd - d) == 1:
                 other = agent.options[dd][o]
@@ -70,6 +75,17 @@ def _run(chosen: dict[int, int], d: int, step: int) -> int:
     return n
 
 
+def _days_left(agent, working: set[int], days: int, k: int) -> int:
+    """How many more days the agent could still work: days with options, less those the
+    run of ``k`` days off must keep free."""
+    free = {d for d in range(days) if agent.options[d] and d not in working}
+    if k <= 1 or k > days:
+        return len(free)
+    windows = [set(range(d0, d0 + k)) for d0 in range(days - k + 1)
+               if not working & set(range(d0, d0 + k))]
+    return len(free) - min((len(w & free) for w in windows), default=len(free))
+
+
 def _off_run_left(working: set[int], days: int, k: int) -> bool:
     """Whether the days not worked still include a run of ``k`` consecutive days."""
     if k <= 1 or k > days:
@@ -93,6 +109,13 @@ def add_hint(model) -> None:
     plan = greedy(model.p)
     for (a, d, o), var in model.x.items():
         model.m.add_hint(var, int(plan.get(a, {}).get(d) == o))
+    first_run: dict[int, int] = {}
+    for (a, d0), var in sorted(model.off_runs.items()):
+        k = model.p.agents[a].contract.min_consecutive_days_off
+        off = a not in first_run and not set(plan.get(a, {})) & set(range(d0, d0 + k))
+        if off:
+            first_run[a] = d0
+        model.m.add_hint(var, int(off))
     for (a, d, o, b, k), var in model.brk.items():
         opt = model.p.agents[a].options[d][o]
         mid = len(opt.breaks[b].starts) // 2

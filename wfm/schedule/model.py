@@ -78,6 +78,7 @@ class RosterModel:
         self.m = cp_model.CpModel()
         self.guarded = guarded
         self.guards: dict[tuple[str, str], cp_model.IntVar] = {}
+        self.off_runs: dict[tuple[int, int], cp_model.IntVar] = {}  # (agent, first day off)
         self.x: dict[tuple[int, int, int], cp_model.IntVar] = {}
         self.brk: dict[tuple[int, int, int, int, int], cp_model.IntVar] = {}
         self.work: dict[tuple[int, int], cp_model.IntVar] = {}
@@ -227,6 +228,7 @@ class RosterModel:
         runs = []
         for d0 in range(self.p.days - k + 1):
             r = self.m.new_bool_var(f"days_off_run[{agent.agent_id},{d0}]")
+            self.off_runs[(a, d0)] = r
             for d in range(d0, d0 + k):
                 if not isinstance(days[d], int):
                     self.m.add(days[d] == 0).only_enforce_if(r)
