@@ -105,8 +105,11 @@ def test_chat_channels_only_in_opening_hours(data):
 
 def test_funnel_rates_match_the_insurer(data):
     e = data.events
+    first = e[(e["event"] == "reached") & e["contact_id"].str.startswith("P")]
+    targeted = first["inquiry_type"].isin(["业务办理", "业务查询"])
+    assert targeted.mean() == pytest.approx(0.50, abs=0.03)  # the two types: ~50% of calls
     contacts = e.groupby("event")["contact_id"].nunique()
-    assert contacts["eligible"] / contacts["reached"] == pytest.approx(0.40, abs=0.02)
+    assert contacts["eligible"] / targeted.sum() == pytest.approx(0.40, abs=0.02)
     assert contacts["invited"] / contacts["eligible"] == pytest.approx(0.40, abs=0.03)
     assert contacts["added"] / contacts["invited"] == pytest.approx(0.60, abs=0.04)
     assert contacts["added"] / contacts["eligible"] == pytest.approx(0.24, abs=0.02)
@@ -115,6 +118,19 @@ def test_funnel_rates_match_the_insurer(data):
     accept = invited.index.isin(added)
     by_sub = pd.Series(accept, index=invited.values).groupby(level=0).mean()
     assert by_sub.idxmax() == "保单批改" and by_sub.idxmin() == "理赔查询"
+
+
+def test_journeys_cross_channels_and_lose_satisfaction(data):
+    """Unresolved callers come back, some on WeChat or web chat; touchpoint surveys read
+    ~85% satisfied while the journey survey reads far less (the COPC pattern)."""
+    e = data.events
+    reached = e[e["event"] == "reached"]
+    per_customer = reached.groupby("customer_id")["contact_id"].nunique()
+    assert 0.15 < (per_customer > 1).mean() < 0.35
+    assert reached["channel"].nunique() == 3
+    touch = (e.loc[e["event"] == "survey", "value"] >= 4).mean()
+    journey = (e.loc[e["event"] == "journey_survey", "value"] >= 4).mean()
+    assert 0.78 < touch < 0.92 and journey < touch - 0.1
 
 
 def test_roster_has_blended_vip_agents(data):

@@ -50,6 +50,10 @@ CONFIG_KINDS: dict[str, ConfigKind] = {
                    "skill groups, queue model, patience, targets, shrinkage"),
         ConfigKind("schedule", "wfm.schedule.config:ScheduleConfig",
                    "shift templates, breaks, contracts, rules, objective weights, solver"),
+        ConfigKind("funnel", "wfm.kpi.config:FunnelConfig",
+                   "funnel stages and filters, counting unit, conversion window, order"),
+        ConfigKind("kpi", "wfm.kpi.config:KpiConfig",
+                   "process and outcome KPIs, targets, scoring, weights by phase; journeys"),
     ]
 }
 

@@ -109,7 +109,8 @@ def unit_times(events: pd.DataFrame, cfg: FunnelConfig,
             units["group"] = pd.to_datetime(entry["t"].to_numpy()).strftime("%Y-%m-%d")
         else:
             units["group"] = events[by].to_numpy()[rows]
-        units["group"] = units["group"].astype(object).where(units["group"].notna(), "(blank)")
+        group = units["group"].astype(object)
+        units["group"] = group.where(group.notna() & (group.astype(str) != ""), "(blank)")
     start = units[names[0]].to_numpy()
     previous = start
     for stage, name in zip(cfg.stages[1:], names[1:], strict=True):

@@ -207,34 +207,67 @@ def generate_agents(rng: np.random.Generator, week_start: date) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+# Journeys (COPC): a contact resolves the customer's issue with this probability; otherwise
+# the customer comes back (phone, WeChat or web chat) within hours to days.
+FIRST_CONTACT_RESOLUTION = {"出险报案": 0.70, "救援申请": 0.80, "投诉建议": 0.45, "业务办理": 0.72,
+                            "业务查询": 0.78}
+REPEAT_RESOLUTION = 0.60
+REPEAT_CHANNELS = {"phone": 0.55, "wechat": 0.35, "webchat": 0.10}
+SURVEY_OFFER, SURVEY_ANSWER = 0.65, 0.50  # post-contact survey: transferred, then answered
+JOURNEY_SURVEY = 0.30  # share of finished journeys asked about the whole case (and effort)
+INFLATING_AGENTS = 2  # agents who transfer only callers they resolved, and seldom
+
+
+def _pick_agents(rng, agents: pd.DataFrame, site: np.ndarray, channel: np.ndarray,
+                 exclude_team: str | None = None) -> np.ndarray:
+    out = np.empty(len(site), dtype=object)
+    for (s, ch) in sorted(set(zip(site, channel, strict=True))):  # sorted: reproducible
+        pool = agents[(agents["site"] == s) & agents["skills"].str.split(";").map(
+            lambda k, ch=ch: ch in k)]
+        if exclude_team is not None and (pool["team"] != exclude_team).any():
+            pool = pool[pool["team"] != exclude_team]
+        if pool.empty:
+            pool = agents[agents["site"] == s]
+        here = (site == s) & (channel == ch)
+        out[here] = rng.choice(pool["agent_id"].to_numpy(), size=int(here.sum()))
+    return out
+
+
 def generate_events(rng: np.random.Generator, history: pd.DataFrame, agents: pd.DataFrame,
                     days: int = 14) -> pd.DataFrame:
-    """The WeChat-invitation funnel on the last ``days`` days of 业务办理/业务查询 phone calls."""
+    """The last ``days`` days of phone calls as an event log: every call ``reached``; on
+    业务办理/业务查询 calls the WeChat-invitation funnel (eligible → invited → added →
+    converted); for every call the customer's journey (repeat contacts on phone, WeChat or web
+    chat until ``resolved``), post-contact surveys (``survey_offered``, ``survey`` 1–5) and, for
+    some finished journeys, a journey survey (``journey_survey`` 1–5) and customer effort
+    (``effort`` 1–7, 7 = very easy)."""
     last = history["interval_start"].max().normalize() - pd.Timedelta(days=days - 1)
-    calls = history[(history["channel"] == "phone")
-                    & history["inquiry_type"].isin(list(SUB_TYPES))
-                    & (history["interval_start"] >= last) & (history["contacts"] > 0)]
+    calls = history[(history["channel"] == "phone") & (history["interval_start"] >= last)
+                    & (history["contacts"] > 0)]
     # One row per call: repeat each interval row by its contact count.
     calls = calls.loc[calls.index.repeat(calls["contacts"].astype(int))].reset_index(drop=True)
     n = len(calls)
     seconds = rng.integers(0, INTERVAL_MINUTES * 60, size=n)
     t0 = calls["interval_start"].to_numpy() + seconds.astype("timedelta64[s]")
-    handlers = agents[agents["skills"].str.contains("phone") & agents["team"].ne("理赔组")]
-    agent_of = np.empty(n, dtype=object)
-    for site, group in handlers.groupby("site"):
-        here = (calls["site"] == site).to_numpy()
-        agent_of[here] = rng.choice(group["agent_id"].to_numpy(), size=int(here.sum()))
-    team_of = pd.Series(agent_of).map(agents.set_index("agent_id")["team"]).to_numpy()
-    sub = np.empty(n, dtype=object)
-    accept = np.empty(n)
-    for itype, subs in SUB_TYPES.items():
-        here = (calls["inquiry_type"] == itype).to_numpy()
+    itype = calls["inquiry_type"].to_numpy()
+    site = calls["site"].to_numpy()
+    claims = np.isin(itype, ["出险报案", "救援申请"])
+    agent_of = np.where(claims, _pick_agents(rng, agents[agents["team"] == "理赔组"]
+                                              if (agents["team"] == "理赔组").any() else agents,
+                                              site, np.full(n, "phone")),
+                        _pick_agents(rng, agents, site, np.full(n, "phone"), "理赔组"))
+    team = agents.set_index("agent_id")["team"]
+    sub = np.full(n, "", dtype=object)
+    accept = np.zeros(n)
+    for kind, subs in SUB_TYPES.items():
+        here = itype == kind
         names = list(subs)
         shares = np.array([subs[s][0] for s in names])
         pick = rng.choice(len(names), size=int(here.sum()), p=shares / shares.sum())
         sub[here] = np.array(names, dtype=object)[pick]
         accept[here] = np.array([subs[s][1] for s in names])[pick]
-    eligible = rng.random(n) < P_POLICYHOLDER
+    targeted = np.isin(itype, list(SUB_TYPES))
+    eligible = targeted & (rng.random(n) < P_POLICYHOLDER)
     invited = eligible & (rng.random(n) < P_INVITED)
     added = invited & (rng.random(n) < accept)
     converted = added & (rng.random(n) < P_CONVERTED)
@@ -243,9 +276,8 @@ def generate_events(rng: np.random.Generator, history: pd.DataFrame, agents: pd.
                          enumerate(pd.to_datetime(t0))], dtype=object)
     base = pd.DataFrame({
         "contact_id": contacts, "customer_id": customers, "channel": "phone",
-        "inquiry_type": calls["inquiry_type"].to_numpy(), "sub_type": sub,
-        "agent_id": agent_of, "team": team_of,
-    })
+        "inquiry_type": itype, "sub_type": sub, "agent_id": agent_of,
+        "team": team.reindex(agent_of).to_numpy(), "site": site})
     steps = [
         ("reached", np.ones(n, bool), np.zeros(n)),
         ("eligible", eligible, rng.integers(20, 90, n)),
@@ -262,12 +294,98 @@ def generate_events(rng: np.random.Generator, history: pd.DataFrame, agents: pd.
         part["event"] = event
         part["value"] = np.where(event == "converted", premium[mask], np.nan)
         frames.append(part)
-    events = pd.concat(frames, ignore_index=True)
-    # The log is an extract taken when the history ends: later conversions are not in it yet.
+    frames += _journeys(rng, base, pd.to_datetime(t0), agents)
+    events = pd.concat(frames, ignore_index=True).drop(columns="site")
+    # The log is an extract taken when the history ends: later events are not in it yet.
     events = events[events["timestamp"] < last + pd.Timedelta(days=days)]
-    events = events.sort_values(["timestamp", "contact_id"], kind="stable").reset_index(drop=True)
-    return events[["timestamp", "contact_id", "customer_id", "channel", "inquiry_type",
-                   "agent_id", "team", "event", "value", "sub_type"]]
+    events = events.sort_values(["timestamp", "contact_id", "event"], kind="stable")
+    return events.reset_index(drop=True)[[
+        "timestamp", "contact_id", "customer_id", "channel", "inquiry_type", "agent_id", "team",
+        "event", "value", "sub_type"]]
+
+
+def _journeys(rng: np.random.Generator, first: pd.DataFrame, t0: pd.DatetimeIndex,
+              agents: pd.DataFrame) -> list[pd.DataFrame]:
+    """Repeat contacts until resolved (at most three more), surveys per contact and per
+    journey. ``first`` holds the first contact of every journey (one per customer)."""
+    n = len(first)
+    team = agents.set_index("agent_id")["team"]
+    resolved = rng.random(n) < first["inquiry_type"].map(FIRST_CONTACT_RESOLUTION).to_numpy()
+    contacts = [first.assign(timestamp=t0, resolved=resolved, attempt=0)]
+    open_ = ~resolved
+    when = t0.to_numpy().copy()
+    for attempt in range(1, 4):
+        idx = np.flatnonzero(open_)
+        if not len(idx):
+            break
+        prev = first.iloc[idx]  # customer, site and issue stay; channel and agent change
+        channel = rng.choice(list(REPEAT_CHANNELS), size=len(idx),
+                             p=list(REPEAT_CHANNELS.values()))
+        channel = np.where((prev["site"].to_numpy() == "成都") & (channel == "webchat"), "wechat",
+                           channel)
+        gap = np.clip(rng.lognormal(np.log(20 * 3600), 0.9, len(idx)), 1800, 5 * 86400)
+        when[idx] = when[idx] + gap.astype("timedelta64[s]")
+        stamp = pd.to_datetime(when[idx])
+        agent = _pick_agents(rng, agents, prev["site"].to_numpy(), channel)
+        done = rng.random(len(idx)) < REPEAT_RESOLUTION
+        contacts.append(prev.assign(
+            contact_id=[f"R{attempt}{c[0].upper()}{t:%Y%m%d}-{i:05d}" for i, (c, t) in
+                        enumerate(zip(channel, stamp, strict=True))],
+            channel=channel, agent_id=agent, team=team.reindex(agent).to_numpy(),
+            timestamp=stamp, resolved=done, attempt=attempt))
+        open_ = np.zeros(n, bool)
+        open_[idx] = ~done
+    every = pd.concat(contacts, ignore_index=True)
+    frames = []
+    repeats = every[every["attempt"] > 0].copy()
+    repeats["event"], repeats["value"] = "reached", np.nan
+    frames.append(repeats)
+    handle = pd.to_timedelta(rng.integers(120, 900, len(every)), unit="s")
+    fixed = every[every["resolved"]].copy()
+    fixed["timestamp"] = every.loc[every["resolved"], "timestamp"] + handle[every["resolved"]]
+    fixed["event"], fixed["value"] = "resolved", np.nan
+    frames.append(fixed)
+    # Post-contact survey: most agents transfer ~65% of callers; the inflating agents transfer
+    # a few, and only callers whose issue they resolved.
+    ids = sorted(agents["agent_id"])
+    inflating = list(rng.choice(ids, size=min(INFLATING_AGENTS, len(ids)), replace=False))
+    inflate = every["agent_id"].isin(inflating).to_numpy()
+    offer_p = np.where(inflate, np.where(every["resolved"], 0.35, 0.0), SURVEY_OFFER)
+    offered = rng.random(len(every)) < offer_p
+    answered = offered & (rng.random(len(every)) < SURVEY_ANSWER)
+    satisfied_p = np.where(every["resolved"], 0.93, 0.62)
+    happy = rng.random(len(every)) < satisfied_p
+    score = np.where(happy, rng.choice([4, 5], len(every), p=[0.4, 0.6]),
+                     rng.choice([1, 2, 3], len(every), p=[0.3, 0.3, 0.4]))
+    at = every["timestamp"] + handle
+    for event, mask, value in (("survey_offered", offered, np.nan),
+                               ("survey", answered, score)):
+        part = every[mask].copy()
+        part["timestamp"] = (at + pd.Timedelta(seconds=5 if event == "survey_offered"
+                                               else 60))[mask]
+        part["event"] = event
+        part["value"] = np.asarray(value, dtype=float)[mask] if event == "survey" else np.nan
+        frames.append(part)
+    # Journey survey after the last contact: satisfaction falls with every repeat and switch.
+    last = every.sort_values("attempt").groupby("customer_id", sort=False).tail(1)
+    switched = every.groupby("customer_id")["channel"].nunique().reindex(
+        last["customer_id"]).to_numpy() > 1
+    tries = last["attempt"].to_numpy()
+    base_p = np.select([~last["resolved"].to_numpy(), tries == 0, tries == 1],
+                       [0.15, 0.80, 0.45], 0.25) * np.where(switched, 0.8, 1.0)
+    asked = rng.random(len(last)) < JOURNEY_SURVEY
+    good = rng.random(len(last)) < base_p
+    journey_score = np.where(good, rng.choice([4, 5], len(last), p=[0.5, 0.5]),
+                             rng.choice([1, 2, 3], len(last), p=[0.3, 0.3, 0.4]))
+    effort = np.clip(np.round(6.2 - 1.1 * tries - 1.5 * ~last["resolved"].to_numpy()
+                              - 0.6 * switched + rng.normal(0, 0.8, len(last))), 1, 7)
+    ends = last["timestamp"] + pd.Timedelta(hours=2)
+    for event, value in (("journey_survey", journey_score), ("effort", effort)):
+        part = last[asked].copy()
+        part["timestamp"] = ends[asked]
+        part["event"], part["value"] = event, np.asarray(value, dtype=float)[asked]
+        frames.append(part)
+    return [f.drop(columns=["resolved", "attempt"]) for f in frames]
 
 
 def generate(seed: int = 20261122, weeks: int = 12, end: date = date(2026, 11, 22),
