@@ -159,6 +159,8 @@ def main() -> None:
         print(f"{seed:<6}{ours.objective:>12.0f}{peer['cost']:>14.0f}{ours.lp_bound:>10.1f}"
               f"{ours_s:>8.2f}{peer['seconds']:>8.2f}{ratio:>7.1f}×{same}  "
               f"({ours.status} / {peer['status'].lower()})")
+    if not ratios:
+        return
     med = statistics.median(ratios)
     print(f"median speed-up {med:.1f}×; target ≥ 3×: {'met' if med >= 3 else 'MISSED'}")
 

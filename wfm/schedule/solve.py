@@ -169,7 +169,7 @@ def solve_schedule(requirements: pd.DataFrame, agents: pd.DataFrame, cfg: Schedu
             if status == cp_model.INFEASIBLE else []
         return ScheduleResult(name, None, None, None, seconds, [], pd.DataFrame(
             columns=["interval_start", "site", "skill", "required", "scheduled"]), [],
-            progress.points, problem.notes, conflicts)
+            progress.points, problem.notes, conflicts, lp.value if lp else None)
     objective = solver.objective_value / SCALE
     bound = solver.best_objective_bound / SCALE
     gap = abs(objective - bound) / max(abs(objective), 1e-9) if objective else 0.0
