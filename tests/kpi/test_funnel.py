@@ -190,3 +190,10 @@ def test_funnel_is_fast_on_a_large_log():
     r = funnel(events, c, by="agent_id")
     assert time.perf_counter() - t < 5
     assert r.stages["count"].tolist() == [len(f) for f in frames]
+
+
+def test_timestamps_of_any_resolution():
+    """Parquet and numpy inputs can carry second or microsecond timestamps: same counts."""
+    events = SMALL.copy()
+    events["timestamp"] = events["timestamp"].to_numpy().astype("datetime64[s]")
+    assert funnel(events, cfg()).stages["count"].tolist() == [4, 4, 1]

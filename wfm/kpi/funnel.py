@@ -63,8 +63,13 @@ def _records(frame: pd.DataFrame) -> list[dict]:
     return rows
 
 
-def _matches(events: pd.DataFrame, stage: Stage) -> np.ndarray:
-    mask = (events["event"] == stage.event).to_numpy()
+def _matches(events: pd.DataFrame, stage: Stage, kinds: tuple | None = None) -> np.ndarray:
+    if kinds is not None:  # the event column factorised once: integer compares
+        codes, names = kinds
+        hit = np.flatnonzero(names == stage.event)
+        mask = codes == hit[0] if len(hit) else np.zeros(len(events), bool)
+    else:
+        mask = (events["event"] == stage.event).to_numpy()
     for column, allowed in stage.where.items():
         mask &= events[column].astype(str).isin([str(a) for a in allowed]).to_numpy()
     return mask
@@ -89,12 +94,14 @@ def unit_times(events: pd.DataFrame, cfg: FunnelConfig,
     (NaT where it did not)."""
     check_columns(events, cfg, by)
     unit_col = cfg.unit_column
-    codes, uniques = pd.factorize(events[unit_col], use_na_sentinel=True)
-    ts = events["timestamp"].to_numpy()
+    codes, _ = pd.factorize(events[unit_col], use_na_sentinel=True)
+    event_codes, event_names = pd.factorize(events["event"])
+    kinds = (event_codes, np.asarray(event_names, dtype=object))
+    ts = events["timestamp"].to_numpy().astype("datetime64[ns]")  # one unit (s, ms, us inputs)
     window = cfg.window_delta
     names = [s.name for s in cfg.stages]
 
-    first = _matches(events, cfg.stages[0]) & (codes >= 0)
+    first = _matches(events, cfg.stages[0], kinds) & (codes >= 0)
     entry = pd.DataFrame({"unit": codes[first], "t": ts[first], "row": np.flatnonzero(first)})
     entry = entry.sort_values(["t", "row"], kind="stable").drop_duplicates("unit")
     units = entry[["unit"]].reset_index(drop=True)
@@ -114,7 +121,7 @@ def unit_times(events: pd.DataFrame, cfg: FunnelConfig,
     start = units[names[0]].to_numpy()
     previous = start
     for stage, name in zip(cfg.stages[1:], names[1:], strict=True):
-        hit = _matches(events, stage) & (codes >= 0)
+        hit = _matches(events, stage, kinds) & (codes >= 0)
         cand = pd.DataFrame({"unit": codes[hit], "t_hit": ts[hit]})
         alive = ~pd.isna(previous)
         left = pd.DataFrame({"unit": units["unit"].to_numpy()[alive],
