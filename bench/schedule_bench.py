@@ -104,6 +104,12 @@ def named(sizes: list[tuple[int, int, int, float]]) -> None:
         req, roster, cfg = named_instance(agents, sites, days)
         cfg = cfg.model_copy(update={"solver": cfg.solver.model_copy(
             update={"time_limit_seconds": limit})})
+        if days < 7:  # a shorter horizon: the week's contract rules pro rata
+            cfg = cfg.model_copy(update={"contracts": {name: c.model_copy(update={
+                "min_hours_week": c.min_hours_week * days / 7,
+                "max_hours_week": c.max_hours_week * days / 7 + 8.5,
+                "max_days": min(c.max_days, days),
+                "min_consecutive_days_off": 0}) for name, c in cfg.contracts.items()}})
         r = solve_schedule(req, roster, cfg)
         first = r.progress[0][0] if r.progress else float("nan")
         gap = 1 - r.lp_bound / r.objective if r.objective and r.lp_bound else float("nan")

@@ -33,6 +33,15 @@ def test_demo_writes_workbook_and_summary(runner, tmp_path):
     assert schedule["status"] in ("optimal", "feasible") and schedule["shifts"] > 100
     assert schedule["lp_bound"] <= schedule["objective"]
     assert "排班 Roster" in load_workbook(out / "wfm-demo-schedule.xlsx").sheetnames
+    kpi = summary["kpi"]
+    assert abs(kpi["stages"]["added"]["step_rate"] - 0.6) < 0.04
+    acc = kpi["acceptance_by_sub_type"]
+    assert max(acc, key=acc.get) == "保单批改" and min(acc, key=acc.get) == "理赔查询"
+    assert kpi["journey_satisfaction"] < kpi["touchpoint_satisfaction"] - 0.1
+    low = [a for a, flag in kpi["survey_outliers"].items() if flag == "low transfer rate"]
+    assert len(low) == 2 and "journey satisfaction" in result.stderr  # the inflating agents
+    for name in ("funnel", "scorecard", "journeys"):
+        assert (out / f"wfm-demo-{name}.xlsx").is_file()
 
 
 def test_demo_json(runner, tmp_path):
@@ -40,7 +49,8 @@ def test_demo_json(runner, tmp_path):
                                  "--json"])
     assert result.exit_code == 0
     payload = json.loads(result.stdout)
-    assert payload["summary"]["stages_run"] == ["inputs", "overview", "forecast", "staffing", "schedule"]
+    assert payload["summary"]["stages_run"] == ["inputs", "overview", "forecast", "staffing", "schedule",
+                                                   "kpi"]
     assert any(p.endswith("wfm-demo-inputs.xlsx") for p in payload["artefacts"])
 
 

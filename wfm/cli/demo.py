@@ -72,6 +72,19 @@ def demo(out_dir: str, seed: int, weeks: int, schedule_seconds: float, as_json: 
                  + (f" (LP bound {lp:,.0f}, gap {1 - lp / sc['objective']:.0%})" if lp else "")
                  + f"; {sc['short_agent_hours']:,.0f} of {sc['required_agent_hours']:,.0f} "
                  "required agent-hours uncovered — the example roster is smaller than the demand")
+    if "kpi" in result.summary:
+        k = result.summary["kpi"]
+        st = k["stages"]
+        acc = k["acceptance_by_sub_type"]
+        note(f"funnel: {st['added']['count']:,} of {st['policyholder']['count']:,} "
+             f"policyholders added WeChat ({st['added']['count'] / st['policyholder']['count']:.0%}"
+             f"), acceptance {st['added']['step_rate']:.0%}; highest {max(acc, key=acc.get)} "
+             f"{max(acc.values()):.0%}, lowest {min(acc, key=acc.get)} {min(acc.values()):.0%} "
+             f"(chi-square p = {k['acceptance_differs_p']:.1g})")
+        note(f"journeys: touchpoint satisfaction {k['touchpoint_satisfaction']:.0%} vs journey "
+             f"satisfaction {k['journey_satisfaction']:.0%}; first-contact resolution "
+             f"{k['first_contact_resolution']:.0%}; survey-transfer outliers: "
+             + (", ".join(f"{a} ({f})" for a, f in k["survey_outliers"].items()) or "none"))
     for path in result.artefacts:
         note(f"wrote {path}")
     if result.pending:
