@@ -104,9 +104,10 @@ def named(sizes: list[tuple[int, int, int, float]]) -> None:
         req, roster, cfg = named_instance(agents, sites, days)
         cfg = cfg.model_copy(update={"solver": cfg.solver.model_copy(
             update={"time_limit_seconds": limit})})
-        if days < 7:  # a shorter horizon: the week's contract rules pro rata
+        if days < 7:  # a shorter horizon: the week's maximum pro rata, no minimum (leave
+            # would make a one-day minimum impossible)
             cfg = cfg.model_copy(update={"contracts": {name: c.model_copy(update={
-                "min_hours_week": c.min_hours_week * days / 7,
+                "min_hours_week": 0,
                 "max_hours_week": c.max_hours_week * days / 7 + 8.5,
                 "max_days": min(c.max_days, days),
                 "min_consecutive_days_off": 0}) for name, c in cfg.contracts.items()}})

@@ -54,6 +54,8 @@ CONFIG_KINDS: dict[str, ConfigKind] = {
                    "funnel stages and filters, counting unit, conversion window, order"),
         ConfigKind("kpi", "wfm.kpi.config:KpiConfig",
                    "process and outcome KPIs, targets, scoring, weights by phase; journeys"),
+        ConfigKind("abtest", "wfm.abtest.spec:TestSpec",
+                   "a one-variable test: factor, arms, population, metrics, MDE, alpha, power"),
     ]
 }
 
