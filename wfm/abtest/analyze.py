@@ -61,6 +61,30 @@ def planned_n(spec: TestSpec, metric: Metric | None = None) -> float | None:
     return stats.n_means(m.baseline * spec.mde, m.sd, spec.alpha, spec.power, ratio)
 
 
+NUMERIC = ("n", "conversions", "converted", "value", "mean", "sd")
+
+
+def read_data(path: str) -> pd.DataFrame:
+    """A results file with its numeric columns parsed; a bad cell is an error naming the
+    file, row and column."""
+    from wfm.io.contracts import _is_blank, first_bad, parse_numbers
+    from wfm.io.read import read_table
+
+    raw = read_table(path)
+    frame = raw.frame.copy()
+    frame.columns = [str(c).strip() for c in frame.columns]
+    for col in NUMERIC:
+        if col in frame.columns:
+            values = parse_numbers(frame[col])
+            first_bad(raw, values.isna() & ~_is_blank(frame[col]), col,
+                      f"expected a number, found {frame[col][values.isna()].iloc[0]!r}"
+                      if values.isna().any() else "")
+            first_bad(raw, values.isna(), col, "expected a number, found an empty cell")
+            first_bad(raw, values < 0, col, "expected a number ≥ 0")
+            frame[col] = values
+    return frame
+
+
 def summarise(frame: pd.DataFrame, kind: str, source: str = "data") -> pd.DataFrame:
     """Per arm (and date, if given): n, conversions or mean/sd, from summary or unit rows."""
     cols = set(frame.columns)

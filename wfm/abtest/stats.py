@@ -140,8 +140,8 @@ def n_means(delta: float, sd: float, alpha: float = 0.05, power: float = 0.8,
         crit = stats.t.isf(alpha / 2, df)
         return stats.nct.sf(crit, df, nc) + stats.nct.cdf(-crit, df, nc) - power
 
-    start = _solve_normal(d, alpha, power, ratio)
-    return float(optimize.brentq(achieved, 2.0, 10 * start + 10, xtol=1e-12))
+    start = _solve_normal(d, alpha, power, ratio)  # the t answer is a little above this
+    return float(optimize.brentq(achieved, max(start - 1, 2.0), 1.5 * start + 10, xtol=1e-12))
 
 
 # ---------------------------------------------------------------------------- sequential
