@@ -42,6 +42,9 @@ def test_demo_writes_workbook_and_summary(runner, tmp_path):
     assert len(low) == 2 and "journey satisfaction" in result.stderr  # the inflating agents
     for name in ("funnel", "scorecard", "journeys"):
         assert (out / f"wfm-demo-{name}.xlsx").is_file()
+    test = summary["abtest"]
+    assert test["verdict"] == "ship" and test["rel_ci"][0] > 0 and test["srm_p"] > 0.05
+    assert test["registry_state"] == "monitor" and (out / "wfm-registry.sqlite").is_file()
 
 
 def test_demo_json(runner, tmp_path):
@@ -50,7 +53,7 @@ def test_demo_json(runner, tmp_path):
     assert result.exit_code == 0
     payload = json.loads(result.stdout)
     assert payload["summary"]["stages_run"] == ["inputs", "overview", "forecast", "staffing", "schedule",
-                                                   "kpi"]
+                                                   "kpi", "abtest"]
     assert any(p.endswith("wfm-demo-inputs.xlsx") for p in payload["artefacts"])
 
 

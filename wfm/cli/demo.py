@@ -85,6 +85,10 @@ def demo(out_dir: str, seed: int, weeks: int, schedule_seconds: float, as_json: 
              f"satisfaction {k['journey_satisfaction']:.0%}; first-contact resolution "
              f"{k['first_contact_resolution']:.0%}; survey-transfer outliers: "
              + (", ".join(f"{a} ({f})" for a, f in k["survey_outliers"].items()) or "none"))
+    if "abtest" in result.summary:
+        a = result.summary["abtest"]
+        note(f"test {a['test']}: {a['verdict'].upper()} — {a['reason']}; registry state "
+             f"{a['registry_state'].title()}")
     for path in result.artefacts:
         note(f"wrote {path}")
     if result.pending:
