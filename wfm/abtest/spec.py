@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from wfm.config.centre import StrictModel
+from wfm.plan.config import Impact
 
 
 class Metric(StrictModel):
@@ -52,6 +53,8 @@ class TestSpec(StrictModel):
     sequential: bool = Field(False, description="always-valid p-values (mSPRT) for daily looks")
     allow_overlap: bool = Field(False, description="run although a running test shares the "
                                                    "population and metric")
+    impact: Impact | None = Field(None, description="what the change does to the contact flow "
+                                  "at scale (`wfm plan what-if --abtest ID`)")
 
     @model_validator(mode="after")
     def _one_variable(self) -> TestSpec:

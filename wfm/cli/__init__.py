@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "schedule": ("wfm.cli.schedule:schedule", "Build agent rosters with CP-SAT (排班)."),
     "kpi": ("wfm.cli.kpi:kpi", "Funnels, scorecards, journey satisfaction (漏斗)."),
     "abtest": ("wfm.cli.abtest:abtest", "One-variable tests under PDCA (A/B 测试)."),
+    "plan": ("wfm.cli.plan:plan", "What if a tested change holds at scale: channels, FTE, cost."),
     "data": ("wfm.cli.data:data", "Check input files against their contract; make example data."),
     "config": ("wfm.cli.config:config", "Write, show and validate config files."),
     "demo": ("wfm.cli.demo:demo", "Run the whole pipeline on bundled example data."),

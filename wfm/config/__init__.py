@@ -56,6 +56,8 @@ CONFIG_KINDS: dict[str, ConfigKind] = {
                    "process and outcome KPIs, targets, scoring, weights by phase; journeys"),
         ConfigKind("abtest", "wfm.abtest.spec:TestSpec",
                    "a one-variable test: factor, arms, population, metrics, MDE, alpha, power"),
+        ConfigKind("what-if", "wfm.plan.config:WhatIfFile",
+                   "a change at scale: channel shift, reach, ramp, effect range, AHT change"),
     ]
 }
 

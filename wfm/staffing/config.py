@@ -40,6 +40,11 @@ class StaffingConfig(StrictModel):
     shrinkage: float = Field(0.3, ge=0, lt=1, description="paid time not on the phones")
     targets: Targets = Field(default_factory=Targets)
     outbound_occupancy: float = Field(0.85, gt=0, le=1)
+    fte_hours_per_week: float = Field(40.0, gt=0, le=168,
+                                      description="paid hours of one full-time agent a week")
+    cost_per_hour: float | None = Field(
+        None, ge=0, description="fully loaded cost of a paid agent-hour; none = no cost")
+    currency: str = Field("", description="shown next to costs, e.g. CNY")
     skills: list[SkillGroup] = Field(
         default_factory=list, description="skill groups; none = one group per channel")
 

@@ -1,0 +1,1 @@
+"""Planning across modules: what-if a tested change holds at scale."""
