@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 from openpyxl import load_workbook
 
@@ -11,8 +12,10 @@ from wfm.cli import cli
 
 def test_demo_writes_workbook_and_summary(runner, tmp_path):
     out = tmp_path / "演示 demo-out"
+    began = time.perf_counter()
     result = runner.invoke(cli, ["demo", "--out", str(out), "--weeks", "8", "--schedule-seconds", "20"])
     assert result.exit_code == 0, result.output
+    assert time.perf_counter() - began < 120  # the budget for the whole story
     book = load_workbook(out / "wfm-demo-inputs.xlsx")
     assert "每日来量 Daily" in book.sheetnames and "坐席 Agents" in book.sheetnames
     daily = book["每日来量 Daily"]
@@ -22,7 +25,7 @@ def test_demo_writes_workbook_and_summary(runner, tmp_path):
     assert summary["inputs"]["agents"]["rows"] == 60
     for name in ("history.csv", "agents.csv", "events.csv", "centre.yaml"):
         assert (out / "input" / name).is_file()
-    assert "not run yet" in result.stderr
+    assert "not run yet" not in result.stderr
     forecast = summary["forecast"]
     assert forecast["horizon_days"] == 56 and forecast["rows"] > 10_000
     assert "Backtest" in " ".join(load_workbook(out / "wfm-demo-forecast.xlsx").sheetnames)
@@ -45,6 +48,20 @@ def test_demo_writes_workbook_and_summary(runner, tmp_path):
     test = summary["abtest"]
     assert test["verdict"] == "ship" and test["rel_ci"][0] > 0 and test["srm_p"] > 0.05
     assert test["registry_state"] == "monitor" and (out / "wfm-registry.sqlite").is_file()
+    at_scale, shift = summary["what_if"]["test"], summary["what_if"]["shift"]
+    # the test's effect through its spec's impact: reach 0.4 × effect × follow-through 0.5
+    effect = test["rel_effect"] * 0.6  # relative effect on the 60% control rate, roughly
+    assert abs(at_scale["moved_share"]["point"] - 0.4 * effect * 0.5) < 0.002
+    assert at_scale["moved_share"]["low"] < at_scale["moved_share"]["point"] < \
+        at_scale["moved_share"]["high"]
+    assert shift["moved_share"]["point"] == 0.7 * 0.3 * 1.0
+    assert shift["fte_saved_low"] < shift["fte_saved_point"] < shift["fte_saved_high"]
+    phone = next(k for k in shift["skills"] if k["skill"] == "phone")
+    assert phone["fte_point"] < phone["fte_before"]
+    assert "what-if (a channel shift)" in result.stderr
+    for name in ("test", "shift"):
+        book = load_workbook(out / f"wfm-demo-what-if-{name}.xlsx")
+        assert "人力 FTE" in book.sheetnames and book["人力 FTE"]._charts
 
 
 def test_demo_json(runner, tmp_path):
@@ -53,7 +70,7 @@ def test_demo_json(runner, tmp_path):
     assert result.exit_code == 0
     payload = json.loads(result.stdout)
     assert payload["summary"]["stages_run"] == ["inputs", "overview", "forecast", "staffing", "schedule",
-                                                   "kpi", "abtest"]
+                                                   "kpi", "abtest", "what-if"]
     assert any(p.endswith("wfm-demo-inputs.xlsx") for p in payload["artefacts"])
 
 

@@ -287,8 +287,49 @@ def stage_abtest(ctx: DemoContext) -> list[Path]:
     ctx.summary["abtest"] = {"test": spec.name, "verdict": result.verdict,
                              "reason": result.reason, "rel_effect": c["rel_effect"],
                              "rel_ci": c["rel_ci"], "p_value": c["p_holm"],
-                             "srm_p": result.srm_p, "registry_state": state}
+                             "srm_p": result.srm_p, "registry_state": state,
+                             "test_id": test_id}
+    ctx.inputs["registry"] = db
     return [path, db]
+
+
+def stage_whatif(ctx: DemoContext) -> list[Path]:
+    """Close the loop: the shipped test's effect at scale (its spec's impact), and the
+    endorsement shift of configs/what-if.yaml, each staffed before and after."""
+    from wfm.abtest.registry import Registry
+    from wfm.config import load_config
+    from wfm.plan.config import WhatIfFile
+    from wfm.plan.report import write_whatif_workbook
+    from wfm.plan.whatif import effect_from_file, effect_from_test, what_if
+    from wfm.staffing.config import StaffingConfig
+    from wfm.synth.files import config_template
+
+    forecast = ctx.frames["forecast"]
+    centre = load_centre(ctx.inputs["centre"])
+    staffing = load_config(config_template("staffing", ctx.out / "input"), StaffingConfig)
+    reg = Registry(ctx.inputs["registry"])
+    record = reg.get(ctx.summary["abtest"]["test_id"])
+    reg.close()
+    spec = record["spec"]
+    shift_path = config_template("what-if", ctx.out / "input")
+    shift = load_config(shift_path, WhatIfFile)
+    runs = {
+        "test": what_if(forecast, spec.impact, effect_from_test(record, spec.impact), staffing,
+                        centre=centre, population=spec.population),
+        "shift": what_if(forecast, shift, effect_from_file(shift, str(shift_path)), staffing,
+                         centre=centre),
+    }
+    paths, out = [], {}
+    for key, result in runs.items():
+        h = result.headline()
+        out[key] = {"name": result.name, "source": result.source,
+                    "moved_share": result.moved_share, "currency": result.currency,
+                    **{k: v for k, v in h.items() if k != "weeks"},
+                    "full_effect_weeks": len(h["weeks"]), "notes": result.notes}
+        paths.append(write_whatif_workbook(result, ctx.out / f"wfm-demo-what-if-{key}.xlsx",
+                                           {"source": result.source}))
+    ctx.summary["what_if"] = out
+    return paths
 
 
 Stage = tuple[str, str, Callable[[DemoContext], list[Path]]]
@@ -300,9 +341,10 @@ STAGES: list[Stage] = [
     ("schedule", "CP-SAT roster for the first week", stage_schedule),
     ("kpi", "Funnel, scorecard and journeys", stage_kpi),
     ("abtest", "A one-variable test through PDCA", stage_abtest),
+    ("what-if", "The test at scale: channels, FTE, cost", stage_whatif),
 ]
 # Stages of the areas still to be built; the demo says they did not run.
-PENDING = ["what-if (test effect → channel shift → seats)"]
+PENDING: list[str] = []
 
 
 @dataclass(frozen=True)

@@ -395,10 +395,15 @@ def _intraday(reqs: dict[str, pd.DataFrame], weeks: list[date]) -> pd.DataFrame:
     return out.sort_values(["skill", "time"], kind="stable").reset_index(drop=True)
 
 
+def _fte(x: float) -> str:
+    x = 0.0 if abs(x) < 0.005 else x
+    return f"{x:.2f}" if abs(x) < 1 else f"{x:.1f}"
+
+
 def savings_text(h: dict[str, Any], currency: str) -> str:
     """'2.4 FTE a week (1.1 to 3.6)' — the headline in words, with the interval's ends."""
     lo, hi = sorted((h["fte_saved_low"], h["fte_saved_high"]))
-    text = f"{h['fte_saved_point']:.1f} FTE a week ({lo:.1f} to {hi:.1f})"
+    text = f"{_fte(h['fte_saved_point'])} FTE a week ({_fte(lo)} to {_fte(hi)})"
     if "cost_saved_point" in h:
         clo, chi = sorted((h["cost_saved_low"], h["cost_saved_high"]))
         text += (f", {h['cost_saved_point']:,.0f} {currency} a week ({clo:,.0f} to "
