@@ -276,3 +276,23 @@ def test_workbook_sheets_charts_and_frozen_panes(tmp_path):
     assert "expected_sl" in header
     summary = {r[0].value: r[1].value for r in book["汇总 Summary"].iter_rows(min_row=4)}
     assert summary["status"] == "optimal" and float(summary["paid hours"]) > 0
+
+
+def test_schedule_window_cuts_a_long_requirements_file_to_a_week():
+    from wfm.errors import DataError
+    from wfm.schedule.problem import build_problem, schedule_window
+
+    stamps = pd.date_range("2026-11-23", periods=56 * 48, freq="30min")
+    req = pd.DataFrame({"interval_start": stamps, "site": "上海", "skill": "phone",
+                        "required": 3})
+    week, note = schedule_window(req)
+    assert week["interval_start"].min() == pd.Timestamp("2026-11-23")
+    assert week["interval_start"].max() == pd.Timestamp("2026-11-29 23:30")
+    assert "7 of the 56 days" in note
+    later, _ = schedule_window(req, pd.Timestamp("2026-12-07"), days=3)
+    assert later["interval_start"].dt.date.nunique() == 3
+    assert schedule_window(week)[1] is None  # a week file is left alone
+    with pytest.raises(DataError, match="--start 2027-03-01: the requirements cover"):
+        schedule_window(req, pd.Timestamp("2027-03-01"))
+    with pytest.raises(DataError, match="at most a week"):
+        build_problem(req, pd.DataFrame(), config())

@@ -18,8 +18,12 @@ def abtest() -> None:
     \b
     Examples:
       wfm abtest plan configs/abtest.yaml --daily-units 120
-      wfm abtest analyze configs/abtest.yaml --data examples/abtest/results.csv
-      wfm abtest register configs/abtest.yaml --registry tests.sqlite
+      wfm abtest analyze configs/abtest.yaml --data examples/abtest/script-test.csv
+      wfm abtest register configs/abtest.yaml --registry tests.sqlite --note "Q4 script test"
+      wfm abtest start 1 --registry tests.sqlite --note "script live in both sites"
+      wfm abtest analyze --test 1 --data examples/abtest/script-test.csv --registry tests.sqlite
+      wfm abtest act 1 --rollout --registry tests.sqlite --note "shortcut script for all"
+      wfm abtest monitor 1 --data examples/abtest/after-rollout.csv --registry tests.sqlite
       wfm abtest history --factor script --registry tests.sqlite
     """
 
@@ -147,7 +151,7 @@ def analyze(spec_path, data_path, guardrails, test_id, registry_path, as_json) -
 
     \b
     Example:
-      wfm abtest analyze configs/abtest.yaml --data examples/abtest/results.csv
+      wfm abtest analyze configs/abtest.yaml --data examples/abtest/script-test.csv
     """
     from wfm.abtest.analyze import analyze as run
     from wfm.errors import UsageError
@@ -307,7 +311,7 @@ def monitor(test_id, data_path, registry_path, as_json) -> None:
 
     \b
     Example:
-      wfm abtest monitor 1 --data after-rollout.csv --registry tests.sqlite
+      wfm abtest monitor 1 --data examples/abtest/after-rollout.csv --registry tests.sqlite
     """
     from wfm.abtest.monitor import p_chart
     from wfm.abtest.registry import Registry
@@ -362,7 +366,7 @@ def history(factor, registry_path, as_json) -> None:
 
     \b
     Example:
-      wfm abtest history --registry tests.sqlite
+      wfm abtest history --factor script --registry tests.sqlite
     """
     from wfm.abtest.registry import Registry
 

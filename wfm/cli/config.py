@@ -74,7 +74,7 @@ def validate(files: tuple[str, ...], kind: str | None, as_json: bool) -> None:
     \b
     Example:
       wfm config validate configs/centre.yaml
-      wfm config validate site-a.yaml --kind centre
+      wfm config validate examples/insurer/centre.yaml --kind centre
     """
     from wfm.cli.console import emit_json, note
     from wfm.config import CONFIG_KINDS, config_kind, kind_of_file, load_config

@@ -13,7 +13,7 @@ def data() -> None:
 
     \b
     Example:
-      wfm data check history.csv --centre configs/centre.yaml
+      wfm data check examples/insurer/history.csv.gz --centre configs/centre.yaml
       wfm data generate --out my-example
     """
 
@@ -34,7 +34,7 @@ def check(file: str, kind: str | None, sheet: str | None, centre_path: str | Non
     \b
     Example:
       wfm data check examples/insurer/history.csv.gz --centre configs/centre.yaml
-      wfm data check roster.xlsx --kind agents --json
+      wfm data check examples/insurer/agents.csv --kind agents --json
     """
     from wfm.errors import InputError
     from wfm.io.describe import DESCRIBERS

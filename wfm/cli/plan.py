@@ -58,7 +58,7 @@ def what_if_cmd(forecast_path, history, forecast_config, horizon, staffing_confi
         --centre examples/insurer/centre.yaml --staffing-config configs/staffing.yaml \\
         --shift configs/what-if.yaml -o what-if.xlsx
       wfm plan what-if --forecast forecast.csv --centre examples/insurer/centre.yaml \\
-        --abtest 1 --registry demo-out/wfm-registry.sqlite --json
+        --abtest 1 --registry tests.sqlite --json
     """
     from wfm.config import load_centre, load_config
     from wfm.errors import UsageError

@@ -29,11 +29,18 @@ def schedule() -> None:
               help="Roster: .xlsx (Roster, Timeline, Coverage, Summary, Settings) or .csv.")
 @click.option("--time-limit", type=float, default=None, help="Seconds (overrides the config).")
 @click.option("--skills", default=None, help="Only these skills, comma-separated.")
+@click.option("--start", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="First day of the roster (default: the requirements' first day).")
+@click.option("--days", type=click.IntRange(1, 7), default=7, show_default=True,
+              help="Days in the roster (contracts are weekly: at most 7).")
 @centre_option
 @json_option
-def solve(requirements_path, agents_path, config_path, output, time_limit, skills, centre_path,
-          as_json) -> None:
+def solve(requirements_path, agents_path, config_path, output, time_limit, skills, start, days,
+          centre_path, as_json) -> None:
     """Solve the roster: status, objective, best bound, gap, coverage, violations.
+
+    A requirements file longer than --days (e.g. `wfm staff` on an 8-week forecast) is cut
+    to the week from --start.
 
     \b
     Example:
@@ -64,6 +71,13 @@ def solve(requirements_path, agents_path, config_path, output, time_limit, skill
         requirements = requirements[requirements["skill"].isin(wanted)]
         if requirements.empty:
             raise DataError(f"--skills: no requirement rows for {', '.join(wanted)}")
+    from wfm.schedule.problem import schedule_window
+
+    requirements, window_note = schedule_window(requirements, start, days)
+    if window_note and not as_json:
+        from wfm.cli.console import note
+
+        note(window_note)
     agents = read_agents(agents_path, vocab)
     result = _solve_with_progress(solve_schedule, requirements, agents, cfg)
     if output.lower().endswith(".xlsx"):

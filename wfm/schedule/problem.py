@@ -97,6 +97,32 @@ def _blocked(agent_row, start: pd.Timestamp, slot: int, n_slots: int) -> np.ndar
     return blocked
 
 
+def schedule_window(requirements: pd.DataFrame, start=None, days: int = 7
+                    ) -> tuple[pd.DataFrame, str | None]:
+    """The requirement rows of the ``days`` days from ``start`` (default: the first day).
+
+    Contracts are weekly (hours, working days), so a roster covers at most a week; a longer
+    requirements file (``wfm staff`` on an 8-week forecast) is cut here, with a note.
+    """
+    first_day = requirements["interval_start"].min().normalize()
+    last_day = requirements["interval_start"].max().normalize()
+    begin = pd.Timestamp(start) if start is not None else first_day
+    if begin > last_day or begin + pd.Timedelta(days=days) <= first_day:
+        raise DataError(f"--start {begin:%Y-%m-%d}: the requirements cover "
+                        f"{first_day:%Y-%m-%d} … {last_day:%Y-%m-%d}")
+    end = begin + pd.Timedelta(days=days)
+    out = requirements[(requirements["interval_start"] >= begin)
+                       & (requirements["interval_start"] < end)]
+    total = int((last_day - first_day).days) + 1
+    shown = int((min(end - pd.Timedelta(days=1), last_day) - max(begin, first_day)).days) + 1
+    note = None
+    if shown < total:
+        note = (f"scheduling {max(begin, first_day):%Y-%m-%d} … "
+                f"{min(end - pd.Timedelta(days=1), last_day):%Y-%m-%d} ({shown} of the "
+                f"{total} days in the requirements; --start picks another week)")
+    return out, note
+
+
 def build_problem(requirements: pd.DataFrame, agents: pd.DataFrame,
                   cfg: ScheduleConfig) -> Problem:
     if requirements.empty:
@@ -105,6 +131,9 @@ def build_problem(requirements: pd.DataFrame, agents: pd.DataFrame,
     slot = slot_minutes_for(cfg, interval)
     first = requirements["interval_start"].min().normalize()
     days = int((requirements["interval_start"].max().normalize() - first).days) + 1
+    if days > 7:
+        raise DataError(f"the requirements cover {days} days; a roster covers at most a week "
+                        "(contracts are weekly): pick one with --start (schedule_window)")
     n_slots = days * 1440 // slot
     demand: dict[tuple[str, str], np.ndarray] = {}
     per_interval = interval // slot

@@ -26,3 +26,18 @@ def script_test(seed: int = 20261201, days: int = 28, per_day: int = 150,
             rows.append({"date": (start + timedelta(days=d)).isoformat(), "arm": arm, "n": n,
                          "conversions": int(rng.binomial(n, p))})
     return pd.DataFrame(rows)
+
+
+def after_rollout(seed: int = 20270101, weeks: int = 12, per_week: int = 1000,
+                  drift_week: int = 8, drifted: float = 0.60) -> pd.DataFrame:
+    """Weekly acceptance after the shortcut script went live: 65% (the test's variant) until
+    ``drift_week``, then ``drifted`` (agents slipping back to the old wording), for
+    ``wfm abtest monitor`` to flag."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for w in range(weeks):
+        p = RATES["shortcut"] if w < drift_week else drifted
+        n = int(rng.poisson(per_week))
+        rows.append({"period": f"2027-W{w + 1:02d}", "n": n,
+                     "conversions": int(rng.binomial(n, p))})
+    return pd.DataFrame(rows)
