@@ -141,3 +141,14 @@ def test_roster_has_blended_vip_agents(data):
 
 def test_identifiers_are_not_phone_numbers(data):
     assert data.events["customer_id"].str.fullmatch(r"C[0-9a-f]{10}").all()
+
+
+def test_committed_test_examples_are_the_generator_output():
+    """examples/abtest/*.csv are exactly what wfm.synth.abtest writes (seeded)."""
+    from wfm.synth.abtest import after_rollout, script_test
+
+    root = ROOT / "examples" / "abtest"
+    for name, frame in (("script-test.csv", script_test()),
+                        ("after-rollout.csv", after_rollout())):
+        committed = pd.read_csv(root / name, encoding="utf-8-sig")
+        pd.testing.assert_frame_equal(committed, frame.astype(committed.dtypes.to_dict()))
