@@ -171,9 +171,9 @@ def _render_run(summary: dict, result) -> None:
     weekly = result.frame.assign(
         week=result.frame["interval_start"].dt.to_period("W-SUN").dt.start_time.dt.date)
     pivot = weekly.pivot_table(index="week", columns="channel", values="contacts",
-                               aggfunc="sum").round(0)
+                               aggfunc="sum").round(0).fillna(0)
     table("Forecast contacts per week and channel", ["week", *pivot.columns],
-          [[str(w), *[float(v) for v in row]] for w, row in pivot.iterrows()])
+          [[str(w), *[int(v) for v in row]] for w, row in pivot.iterrows()])
     models = {}
     for s in summary["series"]:
         models[s["model"]] = models.get(s["model"], 0) + 1

@@ -168,7 +168,8 @@ def _render(result, written) -> None:
         rows.append([str(week), None if m is None else
                      int(round(float(m["contacts_before"] - m["contacts_point"]))),
                      float(r["fte_before"]), float(r["fte_point"]),
-                     float(r["fte_before"] - r["fte_point"]), f"{lo:.2f} to {hi:.2f}"])
+                     float(r["fte_before"] - r["fte_point"]),
+                     f"{lo + 0.0:.2f} to {hi + 0.0:.2f}".replace("-0.00", "0.00")])
     table("Per week, all sites: contacts moved off " + result.impact.from_channel +
           ", FTE before → after (with shrinkage)",
           ["week", "contacts moved", "FTE before", "FTE after", "FTE saved", "saved range"],

@@ -128,14 +128,29 @@ def _render(result, output: str) -> None:
     from wfm.cli.console import note, table
 
     gap = "—" if result.gap is None else f"{result.gap:.1%}"
-    table("Schedule", ["status", "objective", "best bound", "gap", "seconds", "shifts"],
-          [[result.status, result.objective, result.best_bound, gap, round(result.seconds, 1),
-            len(result.assignments)]])
+    table("Schedule", ["status", "objective", "best bound", "gap", "LP bound", "seconds",
+                       "shifts"],
+          [[result.status, result.objective, result.best_bound, gap, result.lp_bound,
+            round(result.seconds, 1), len(result.assignments)]])
+    cov = result.coverage
+    if cov is not None and len(cov):
+        from wfm.io.describe import interval_minutes
+
+        hours = interval_minutes(cov["interval_start"]) / 60
+        per = cov.assign(short=(cov["required"] - cov["scheduled"]).clip(lower=0),
+                         over=(cov["scheduled"] - cov["required"]).clip(lower=0)).groupby(
+            ["site", "skill"])[["required", "scheduled", "short", "over"]].sum() * hours
+        table("Coverage (agent-hours)", ["site", "skill", "required", "scheduled", "short",
+                                         "over"],
+              [[site, skill, *(round(float(v), 1) for v in row)]
+               for (site, skill), row in per.iterrows()])
     if result.violations:
         table("Soft-rule violations (largest cost first)", ["rule", "subject", "amount", "unit",
                                                            "cost"],
               [[v["rule"], v["subject"], v["amount"], v["unit"], round(v["cost"], 1)]
                for v in result.violations[:15]])
+        if len(result.violations) > 15:
+            note(f"… and {len(result.violations) - 15} more in the workbook's Violations sheet")
     for c in result.conflicts:
         note(f"[red]impossible because of[/red] {c}")
     note(f"wrote {output}")

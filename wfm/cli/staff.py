@@ -99,13 +99,19 @@ def _summary(frame, output, notes) -> dict:
             "notes": notes}
 
 
+def _whole(value):
+    """Whole agents as int; fractional agent-equivalents (deferred work) as a float."""
+    value = float(value)
+    return int(value) if value.is_integer() else round(value, 2)
+
+
 def _render(summary, frame) -> None:
     from wfm.cli.console import note, table
 
     table("Required agents by site and skill",
           ["site", "skill", "kind", "peak", "peak with shrinkage", "agent-hours"],
-          [[g["site"], g["skill"], g["kind"], int(g["peak_required"]),
-            int(g["peak_with_shrinkage"]), round(float(g["agent_hours"]), 1)]
+          [[g["site"], g["skill"], g["kind"], _whole(g["peak_required"]),
+            _whole(g["peak_with_shrinkage"]), round(float(g["agent_hours"]), 1)]
            for g in summary["groups"]])
     for n in summary["notes"]:
         note(f"[yellow]note:[/yellow] {n}")
