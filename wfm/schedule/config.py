@@ -100,6 +100,10 @@ class Solver(StrictModel):
                            "took 10 s and delayed the first roster from 3 s to 11 s")
     lp_guided: bool = Field(True, description="search only the shift options the LP relaxation "
                             "and the greedy roster use (much smaller model)")
+    strategy: str = Field("auto", pattern="^(auto|lns|single)$", description=(
+        "single: one CP-SAT model (proves optima on small rosters); lns: construct chunk by "
+        "chunk, then improve neighbourhoods of agents and days with the others fixed (large "
+        "rosters); auto: lns above 40 agents when coverage is soft"))
     log: bool = False
 
 

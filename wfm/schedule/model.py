@@ -18,6 +18,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 from ortools.sat.python import cp_model
 
@@ -36,6 +37,7 @@ class Penalty:
     var: cp_model.IntVar
     coef: int
     unit: str
+    agent: int | None = None  # the agent the term belongs to; None for coverage
 
 
 @dataclass
@@ -73,8 +75,19 @@ class RosterModel:
     every site, skill and day) is enforced only under its own literal in ``guards``, so an
     infeasible model can be explained by a conflicting set of those literals."""
 
-    def __init__(self, problem: Problem, guarded: bool = False):
+    def __init__(self, problem: Problem, guarded: bool = False,
+                 fixed: dict[tuple[str, str], np.ndarray] | None = None,
+                 forced: frozenset[tuple[int, int]] = frozenset(),
+                 frozen: frozenset[tuple[int, int]] = frozenset()):
         self.p = problem
+        # ``fixed``: agents per (site, skill) and slot supplied by agents outside this model
+        # (a neighbourhood of the LNS); coverage counts them, and slots no agent of this model
+        # can touch are left out. ``forced``: (agent, day) pairs that must be worked.
+        self.fixed = fixed
+        self.forced = forced
+        # ``frozen``: (agent, slot) pairs whose work is already counted in ``fixed`` (days an
+        # LNS neighbourhood keeps): no skill choice and no coverage term for them.
+        self.frozen = frozen
         self.m = cp_model.CpModel()
         self.guarded = guarded
         self.guards: dict[tuple[str, str], cp_model.IntVar] = {}
@@ -87,7 +100,7 @@ class RosterModel:
         self.over: dict[tuple[str, str, int], cp_model.IntVar] = {}
         self.works_day: dict[tuple[int, int], cp_model.LinearExpr] = {}
         self.penalties: list[Penalty] = []
-        self.cost_terms: list[tuple[cp_model.IntVar, int]] = []
+        self.cost_terms: list[tuple[cp_model.IntVar, int, int]] = []  # (var, coef, agent)
         self._build()
 
     # ------------------------------------------------------------------ building blocks
@@ -124,8 +137,11 @@ class RosterModel:
                                  * agent.contract.cost_per_hour * paid_slots(opt)
                                  * self.p.slot_minutes / 60))
                 if cost:
-                    self.cost_terms.append((x, cost))
-            m.add_at_most_one(chosen)
+                    self.cost_terms.append((x, cost, a))
+            if (a, d) in self.forced:
+                m.add_exactly_one(chosen)
+            else:
+                m.add_at_most_one(chosen)
             self.works_day[(a, d)] = sum(chosen) if chosen else 0
         for t, terms in cover.items():
             w = m.new_bool_var(f"work[{agent.agent_id},{t}]")
@@ -135,7 +151,7 @@ class RosterModel:
     def _agent_skills(self, a: int, agent) -> None:
         if len(agent.skills) <= 1:
             return
-        for t in [t for (aa, t) in self.work if aa == a]:
+        for t in [t for (aa, t) in self.work if aa == a and (a, t) not in self.frozen]:
             parts = []
             for k in agent.skills:
                 v = self.m.new_bool_var(f"alloc[{agent.agent_id},{t},{k}]")
@@ -145,7 +161,7 @@ class RosterModel:
 
     def _contribution(self, a: int, t: int, skill: str):
         agent = self.p.agents[a]
-        if skill not in agent.skills or (a, t) not in self.work:
+        if skill not in agent.skills or (a, t) not in self.work or (a, t) in self.frozen:
             return None
         return self.alloc[(a, t, skill)] if len(agent.skills) > 1 else self.work[(a, t)]
 
@@ -156,14 +172,15 @@ class RosterModel:
         for a, agent in enumerate(self.p.agents):
             by_site[agent.site].append(a)
         for (site, skill), need in self.p.demand.items():
+            others = self.fixed.get((site, skill)) if self.fixed is not None else None
             for t in range(self.p.n_slots):
                 terms = [c for a in by_site[site]
                          if (c := self._contribution(a, t, skill)) is not None]
-                req = int(need[t])
-                if req == 0 and not terms:
+                req = int(need[t]) - (int(others[t]) if others is not None else 0)
+                if not terms and (req == 0 or self.fixed is not None):
                     continue
-                u = self.m.new_int_var(0, req, f"under[{site},{skill},{t}]")
-                o = self.m.new_int_var(0, len(terms), f"over[{site},{skill},{t}]")
+                u = self.m.new_int_var(0, max(req, 0), f"under[{site},{skill},{t}]")
+                o = self.m.new_int_var(0, len(terms) + max(-req, 0), f"over[{site},{skill},{t}]")
                 self.m.add(sum(terms) + u - o == req)
                 self.under[(site, skill, t)], self.over[(site, skill, t)] = u, o
                 if rules.coverage == "hard":
@@ -185,14 +202,14 @@ class RosterModel:
         paid = sum(paid_slots(opt) * self.x[(a, d, o)]
                    for d, options in enumerate(agent.options) for o, opt in enumerate(options))
         lo, hi = int(round(c.min_hours_week / slot_h)), int(round(c.max_hours_week / slot_h))
-        self._rule(rules.contract_hours, "contract_hours", agent, paid, lo, hi,
+        self._rule(rules.contract_hours, "contract_hours", a, paid, lo, hi,
                    int(round(SCALE * w.contract_hour * slot_h)))
         days = [self.works_day[(a, d)] for d in range(self.p.days)]
-        self._rule(rules.max_days, "max_days", agent, sum(days), 0, c.max_days,
+        self._rule(rules.max_days, "max_days", a, sum(days), 0, c.max_days,
                    int(round(SCALE * w.contract_hour * 8)))
         span = c.max_consecutive_days + 1
         for d0 in range(0, self.p.days - span + 1):
-            self._rule(rules.max_consecutive_days, "max_consecutive_days", agent,
+            self._rule(rules.max_consecutive_days, "max_consecutive_days", a,
                        sum(days[d0:d0 + span]), 0, c.max_consecutive_days,
                        int(round(SCALE * w.contract_hour * 8)))
         self._days_off(a, agent, days)
@@ -210,7 +227,7 @@ class RosterModel:
                             m.add_bool_or([pair[0].Not(), pair[1].Not(), v])
                             self.penalties.append(Penalty("min_rest", agent.agent_id, v,
                                                           int(round(SCALE * w.contract_hour
-                                                                    * 4)), "pairs"))
+                                                                    * 4)), "pairs", a))
 
     def _guard(self, constraint: cp_model.Constraint, rule: str, subject: str) -> None:
         if not self.guarded:
@@ -233,11 +250,12 @@ class RosterModel:
                 if not isinstance(days[d], int):
                     self.m.add(days[d] == 0).only_enforce_if(r)
             runs.append(r)
-        self._rule(self.p.config.rules.consecutive_days_off, "consecutive_days_off", agent,
+        self._rule(self.p.config.rules.consecutive_days_off, "consecutive_days_off", a,
                    sum(runs), 1, len(runs),
                    int(round(SCALE * self.p.config.weights.contract_hour * 8)))
 
-    def _rule(self, kind: str, rule: str, agent, expr, lo: int, hi: int, coef: int) -> None:
+    def _rule(self, kind: str, rule: str, a: int, expr, lo: int, hi: int, coef: int) -> None:
+        agent = self.p.agents[a]
         if kind == "hard":
             self._guard(self.m.add_linear_constraint(expr, lo, hi), rule, agent.agent_id)
             return
@@ -245,8 +263,8 @@ class RosterModel:
         extra = self.m.new_int_var(0, 10_000, f"{rule}_extra[{agent.agent_id}]")
         self.m.add(expr + short >= lo)
         self.m.add(expr - extra <= hi)
-        self.penalties += [Penalty(rule, agent.agent_id, short, coef, "below"),
-                           Penalty(rule, agent.agent_id, extra, coef, "above")]
+        self.penalties += [Penalty(rule, agent.agent_id, short, coef, "below", a),
+                           Penalty(rule, agent.agent_id, extra, coef, "above", a)]
 
     def _preferences(self, a: int, agent) -> None:
         w = self.p.config.weights
@@ -257,7 +275,7 @@ class RosterModel:
                 v = self.m.new_bool_var(f"works_preferred_day_off[{agent.agent_id},{d}]")
                 self.m.add(v == self.works_day[(a, d)])
                 self.penalties.append(Penalty("preferred_day_off", f"{agent.agent_id}@{d}", v,
-                                              coef, "days"))
+                                              coef, "days", a))
             if agent.preferred_shifts and coef:
                 other = [self.x[(a, d, o)] for o, opt in enumerate(agent.options[d])
                          if opt.shift not in agent.preferred_shifts]
@@ -265,14 +283,14 @@ class RosterModel:
                     v = self.m.new_bool_var(f"other_shift[{agent.agent_id},{d}]")
                     self.m.add(v == sum(other))
                     self.penalties.append(Penalty("preferred_shift", f"{agent.agent_id}@{d}", v,
-                                                  coef, "days"))
+                                                  coef, "days", a))
         pair_coef = int(round(SCALE * w.weekend_pair))
         for d in range(self.p.days - 1):
             if (self.p.start.weekday() + d) % 7 == 5 and pair_coef:
                 v = self.m.new_bool_var(f"weekend_pair[{agent.agent_id},{d}]")
                 self.m.add(v >= self.works_day[(a, d)] + self.works_day[(a, d + 1)] - 1)
                 self.penalties.append(Penalty("weekend_pair", f"{agent.agent_id}@{d}", v,
-                                              pair_coef, "weekends"))
+                                              pair_coef, "weekends", a))
 
     def conflict(self, seconds: float) -> list[tuple[str, str]] | None:
         """A minimal set of guarded hard rules that cannot hold together, or None if the
@@ -307,7 +325,7 @@ class RosterModel:
         return core
 
     def _objective(self) -> None:
-        terms = [c * v for v, c in self.cost_terms] + [p.coef * p.var for p in self.penalties]
+        terms = [c * v for v, c, _ in self.cost_terms] + [p.coef * p.var for p in self.penalties]
         self.m.minimize(sum(terms))
 
     # ------------------------------------------------------------------ solving

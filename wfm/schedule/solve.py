@@ -12,8 +12,8 @@ from ortools.sat.python import cp_model
 
 from wfm.schedule.bound import lp_relaxation
 from wfm.schedule.config import ScheduleConfig
-from wfm.schedule.hint import add_hint
-from wfm.schedule.model import SCALE, RosterModel
+from wfm.schedule.hint import add_hint, greedy
+from wfm.schedule.model import SCALE, Progress, RosterModel
 from wfm.schedule.problem import Problem, build_problem
 
 STATUS = {cp_model.OPTIMAL: "optimal", cp_model.FEASIBLE: "feasible",
@@ -152,16 +152,26 @@ def solve_schedule(requirements: pd.DataFrame, agents: pd.DataFrame, cfg: Schedu
     t0 = time.perf_counter()
     problem = build_problem(requirements, agents, cfg)
     lp = lp_relaxation(problem)
-    searched = restrict_to_lp(problem, lp) if cfg.solver.lp_guided and lp else problem
-    model = RosterModel(searched)
-    add_hint(model)
-    solver, status, progress = model.solve(cfg.solver, on_solution)
-    if status == cp_model.INFEASIBLE and searched is not problem:
-        # the restriction removed options a hard rule needs: search the full model instead
-        searched = problem
-        model = RosterModel(problem)
+    plan = greedy(problem)
+    searched = restrict_to_lp(problem, lp, plan) if cfg.solver.lp_guided and lp else problem
+    model = solver = None
+    status = cp_model.UNKNOWN
+    progress = Progress()
+    lns = None
+    if use_lns(problem, cfg):
+        lns = _solve_lns(problem, searched, lp, plan, cfg, on_solution, t0)
+        if lns is not None:
+            model, solver, status, progress = lns
+    if model is None:  # one CP-SAT model over everything
+        model = RosterModel(searched)
         add_hint(model)
         solver, status, progress = model.solve(cfg.solver, on_solution)
+        if status == cp_model.INFEASIBLE and searched is not problem:
+            # the restriction removed options a hard rule needs: search the full model instead
+            searched = problem
+            model = RosterModel(problem)
+            add_hint(model)
+            solver, status, progress = model.solve(cfg.solver, on_solution)
     seconds = time.perf_counter() - t0
     name = STATUS.get(status, "unknown")
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -172,10 +182,13 @@ def solve_schedule(requirements: pd.DataFrame, agents: pd.DataFrame, cfg: Schedu
             progress.points, problem.notes, conflicts, lp.value if lp else None)
     objective = solver.objective_value / SCALE
     bound = solver.best_objective_bound / SCALE
-    gap = abs(objective - bound) / max(abs(objective), 1e-9) if objective else 0.0
-    if searched is not problem:  # CP-SAT's bound is for the restricted model only
-        bound = lp.value
-        gap = abs(objective - bound) / max(abs(objective), 1e-9) if objective else 0.0
+    if lns is not None:  # the search proves nothing: the full problem's bound is the LP's
+        name = "optimal" if lp and objective <= lp.value + 1e-6 else "feasible"
+        bound = lp.value if lp else None
+    elif searched is not problem:  # CP-SAT's bound is for the restricted model only
+        bound = lp.value if lp else None
+    gap = abs(objective - bound) / max(abs(objective), 1e-9) \
+        if objective and bound is not None else (0.0 if bound is not None else None)
     result = ScheduleResult(name, objective, bound, gap, seconds, _assignments(model, solver),
                             _coverage(model, solver, requirements), _violations(model, solver),
                             progress.points, problem.notes)
@@ -183,12 +196,66 @@ def solve_schedule(requirements: pd.DataFrame, agents: pd.DataFrame, cfg: Schedu
     return result
 
 
-def restrict_to_lp(problem: Problem, lp) -> Problem:
+def use_lns(problem: Problem, cfg: ScheduleConfig) -> bool:
+    """The search strategy: ``lns`` needs soft coverage (a hard coverage constraint couples
+    every agent, and a chunk-by-chunk construction cannot meet it); ``auto`` keeps one model
+    for small rosters, where CP-SAT can prove the optimum."""
+    strategy = cfg.solver.strategy
+    if strategy == "single" or cfg.rules.coverage == "hard":
+        return False
+    return strategy == "lns" or len(problem.agents) > LNS_FROM_AGENTS
+
+
+LNS_FROM_AGENTS = 40
+
+
+def _solve_lns(problem: Problem, searched: Problem, lp, plan: dict[int, dict[int, int]],
+               cfg: ScheduleConfig, on_solution, t0: float):
+    """Construct and improve by large-neighbourhood search, then evaluate the final roster in
+    the full roster model with every choice fixed (the reported objective and violations come
+    from there). None when the construction finds an agent it cannot place: the caller then
+    solves one model, which also explains infeasibility."""
+    from wfm.schedule.lns import Lns
+
+    settings = cfg.solver
+    deadline = t0 + settings.time_limit_seconds
+    lns = Lns(searched, settings, deadline, t0, lp.value if lp else None, on_solution,
+              full=problem)
+    plan = {a: {d: searched.agents[a].options[d].index(problem.agents[a].options[d][o])
+                for d, o in days.items()} for a, days in plan.items()}
+    order = sorted(range(len(problem.agents)), key=lambda a: len(problem.agents[a].skills))
+    roster = lns.construct(plan, order)
+    if roster is None:
+        return None
+    reserve = 0.5 + 0.004 * len(problem.agents)  # the final evaluation
+    roster = lns.place_breaks(roster, deadline - reserve)
+    roster = lns.improve(roster, deadline - reserve)
+    model, solver, status = evaluate(problem, roster, settings)
+    progress = Progress(lns.progress)
+    return model, solver, status, progress
+
+
+def evaluate(problem: Problem, roster, settings) -> tuple[RosterModel, cp_model.CpSolver, int]:
+    """The roster model with every choice fixed to ``roster``: the objective, violations and
+    coverage of exactly that roster."""
+    from wfm.schedule.lns import fixed_model
+
+    model = fixed_model(problem, roster.days, roster.skill)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = int(settings.workers)
+    solver.parameters.max_time_in_seconds = 60.0
+    status = solver.solve(model.m)
+    return model, solver, status
+
+
+def restrict_to_lp(problem: Problem, lp, plan: dict[int, dict[int, int]] | None = None
+                   ) -> Problem:
     """Keep, for each agent and day, the shift options the LP relaxation uses for the agent's
-    group and the greedy roster's choice: a much smaller model to search."""
+    group and the greedy roster's choice (``plan``, computed if not given): a much smaller
+    model to search."""
     from wfm.schedule.hint import greedy
 
-    plan = greedy(problem)
+    plan = greedy(problem) if plan is None else plan
     agents = []
     for a, agent in enumerate(problem.agents):
         options = []

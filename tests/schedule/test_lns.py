@@ -1,0 +1,100 @@
+"""The large-neighbourhood search: every roster it returns keeps every hard rule (checked by the
+independent checker), its running objective is the roster model's objective of the same roster,
+and on small instances it reaches the known optimum."""
+
+from __future__ import annotations
+
+import time
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.schedule.test_schedule import DAY, config, requirement, roster
+from wfm.schedule.bound import lp_relaxation
+from wfm.schedule.check import check_schedule
+from wfm.schedule.hint import greedy
+from wfm.schedule.lns import Lns, own_costs
+from wfm.schedule.model import SCALE
+from wfm.schedule.problem import build_problem
+from wfm.schedule.solve import evaluate, solve_schedule, use_lns
+
+
+def lns_config(seconds: float = 3, **update):
+    cfg = config()
+    return cfg.model_copy(update={"solver": cfg.solver.model_copy(
+        update={"strategy": "lns", "time_limit_seconds": seconds}), **update})
+
+
+def week_of_demand(level: int = 2, skill: str = "phone") -> pd.DataFrame:
+    return requirement([(8 + 24 * d + h / 2, skill, level) for d in range(7) for h in range(16)])
+
+
+def test_lns_reaches_the_known_optimum():
+    """The tiny instance of test_schedule (demand 08:00-12:00 for two, a second agent covers
+    the first's break): the LNS finds the same optimum and says it matches the LP bound."""
+    req = requirement([(8 + h / 2, "phone", 1) for h in range(8)])
+    single = solve_schedule(req, roster(2), config())
+    found = solve_schedule(req, roster(2), lns_config())
+    assert found.objective == pytest.approx(single.objective)
+    assert found.best_bound == pytest.approx(found.lp_bound)
+    assert found.status == ("optimal" if found.objective <= found.lp_bound + 1e-6
+                            else "feasible")
+
+
+def test_running_objective_is_the_models_objective():
+    """What the search tracks (agents' own costs plus coverage priced with numpy) equals what
+    the full roster model says of the same roster, fixed."""
+    cfg = lns_config(seconds=4)
+    cfg = cfg.model_copy(update={"contracts": {"ft": cfg.contracts["ft"].model_copy(update={
+        "min_hours_week": 8, "min_consecutive_days_off": 2})}})
+    frame = roster(6, skills="phone;wechat")
+    frame.loc[:2, "skills"] = pd.Series([("phone",)] * 3)
+    req = pd.concat([week_of_demand(2), week_of_demand(1, "wechat")], ignore_index=True)
+    problem = build_problem(req, frame, cfg)
+    t0 = time.perf_counter()
+    lns = Lns(problem, cfg.solver, t0 + 4, t0, lp_relaxation(problem).value)
+    order = sorted(range(6), key=lambda a: len(problem.agents[a].skills))
+    first = lns.construct(greedy(problem), order)
+    assert first is not None
+    assert own_costs(problem, first.days, first.skill) == first.own
+    better = lns.improve(lns.place_breaks(first, t0 + 2), t0 + 4)
+    assert lns.total(better) <= lns.total(first)
+    model, solver, _ = evaluate(problem, better, cfg.solver)
+    assert solver.objective_value == lns.total(better)
+    assert lns.progress[-1][1] == pytest.approx(lns.total(better) / SCALE)
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(agents=st.integers(2, 6), blended=st.booleans(), level=st.integers(1, 3),
+       min_hours=st.sampled_from([0, 8, 12]), days_off=st.integers(0, 2),
+       leave=st.booleans())
+def test_every_lns_roster_keeps_every_hard_rule(agents, blended, level, min_hours, days_off,
+                                                leave):
+    cfg = lns_config(seconds=2)
+    cfg = cfg.model_copy(update={"contracts": {"ft": cfg.contracts["ft"].model_copy(update={
+        "min_hours_week": min_hours, "max_days": 4, "min_consecutive_days_off": days_off})}})
+    frame = roster(agents, skills="phone;wechat" if blended else "phone")
+    if leave:
+        frame.loc[0, "unavailable"] = ((DAY + pd.Timedelta(days=1), DAY + pd.Timedelta(days=2)),)
+    req = pd.concat([week_of_demand(level), week_of_demand(1, "wechat")], ignore_index=True)
+    result = solve_schedule(req, frame, cfg)
+    assert result.status in ("optimal", "feasible")
+    assert check_schedule(result.assignments, frame, cfg, req) == []
+    assert result.best_bound == result.lp_bound
+    if leave:
+        assert not any(a["agent_id"] == "A0" and a["date"] == (DAY + pd.Timedelta(days=1)).date()
+                       for a in result.assignments)
+
+
+def test_strategy_auto_uses_lns_for_large_rosters_with_soft_coverage():
+    req = week_of_demand()
+    cfg = config()
+    small, large = build_problem(req, roster(5), cfg), build_problem(req, roster(60), cfg)
+    assert not use_lns(small, cfg) and use_lns(large, cfg)
+    hard = config(coverage="hard")
+    assert not use_lns(build_problem(req, roster(60), hard), hard)
+    single = cfg.model_copy(update={"solver": cfg.solver.model_copy(
+        update={"strategy": "single"})})
+    assert not use_lns(large, single)

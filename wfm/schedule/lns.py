@@ -1,0 +1,482 @@
+"""Large-neighbourhood search for big rosters: many small CP-SAT models instead of one big one.
+
+One CP-SAT model of 150 agents × 7 days × every shift option × every break position has some
+200,000 booleans; on 2 cores it takes 10–20 s to find a first roster and stays far from the LP
+bound after a minute. Every hard rule but coverage belongs to one agent, and coverage is a sum
+over agents, so the roster decomposes well (the "fix-and-optimise" matheuristic):
+
+1. **Construct.** Agents in chunks (single-skilled first, blended last, as the greedy roster
+   orders them): each chunk is solved by the roster model with the agents already placed
+   counted as fixed supply, starting from the greedy roster as a hint.
+2. **Improve.** Repeatedly free a neighbourhood — a set of agents over the whole week, or a
+   window of one to three days for more agents, chosen around the site, skill and slots where
+   under- and over-staffing cost most — and solve it exactly as the full model would, the other
+   agents fixed. The result replaces the incumbent when it costs no more. The neighbourhood
+   grows while CP-SAT proves its sub-models optimal quickly and shrinks when it cannot.
+
+Each sub-model is the same ``RosterModel`` (same rules, same penalties, breaks placed in the
+solve, blended agents allocated per slot), so every roster is one the full model accepts; the
+final roster is re-evaluated by the full model with every choice fixed, which yields the
+reported objective and violations. The search proves no optimality: the gap is reported against
+the LP relaxation bound (bound.py), which holds for the full problem.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from wfm.schedule.config import Solver
+from wfm.schedule.model import SCALE, RosterModel
+from wfm.schedule.problem import Option, Problem, paid_slots
+
+OnSolution = Callable[[float, float, float], None]
+
+
+@dataclass(frozen=True)
+class Worked:
+    """One agent-day of the incumbent: the option and the start slot of each of its breaks."""
+
+    option: Option
+    breaks: tuple[int, ...]
+
+
+@dataclass
+class Roster:
+    days: list[dict[int, Worked]]  # per agent: day -> worked
+    skill: list[dict[int, str]]  # per agent: slot -> the skill worked in it
+    own: list[int]  # per agent: scaled paid-hour cost + the agent's soft-rule penalties
+    supply: dict[tuple[str, str], np.ndarray]  # agents working each (site, skill) per slot
+
+    def contribution(self, a: int, site: str) -> dict[tuple[str, str], list[int]]:
+        out: dict[tuple[str, str], list[int]] = {}
+        for t, k in self.skill[a].items():
+            out.setdefault((site, k), []).append(t)
+        return out
+
+
+@dataclass
+class LnsStats:
+    constructed_at: float | None = None
+    neighbourhoods: int = 0
+    improved: int = 0
+    proved: int = 0  # sub-models CP-SAT proved optimal
+    budget: list[int] = field(default_factory=list)  # free agent-days per neighbourhood
+
+
+class Lns:
+    """Construct and improve a roster for ``problem`` (whose option lists are the search
+    space) within ``deadline`` (a ``time.perf_counter()`` value)."""
+
+    def __init__(self, problem: Problem, settings: Solver, deadline: float, t0: float,
+                 bound: float | None = None, on_solution: OnSolution | None = None,
+                 full: Problem | None = None):
+        self.p, self.settings, self.deadline, self.t0 = problem, settings, deadline, t0
+        self.full = full or problem  # wider option lists for agents a chunk cannot place
+        self.bound = bound
+        self.on_solution = on_solution
+        self.rng = np.random.default_rng(settings.seed)
+        w = problem.config.weights
+        self.c_under = int(round(SCALE * w.understaffed_minute * problem.slot_minutes))
+        self.c_over = int(round(SCALE * w.overstaffed_minute * problem.slot_minutes))
+        self.sites: dict[str, list[int]] = {}
+        for a, agent in enumerate(problem.agents):
+            self.sites.setdefault(agent.site, []).append(a)
+        self.space = [agent.options for agent in problem.agents]
+        self.stats = LnsStats()
+        self.progress: list[tuple[float, float, float]] = []
+
+    # ------------------------------------------------------------------ objective
+    def coverage_cost(self, supply: dict[tuple[str, str], np.ndarray]) -> int:
+        total = 0
+        for key, need in self.p.demand.items():
+            have = supply[key]
+            total += self.c_under * int(np.clip(need - have, 0, None).sum())
+            total += self.c_over * int(np.clip(have - need, 0, None).sum())
+        return total
+
+    def total(self, roster: Roster) -> int:
+        return sum(roster.own) + self.coverage_cost(roster.supply)
+
+    def _report(self, roster: Roster) -> None:
+        point = (time.perf_counter() - self.t0, self.total(roster) / SCALE,
+                 self.bound if self.bound is not None else float("nan"))
+        self.progress.append(point)
+        if self.on_solution:
+            self.on_solution(*point)
+
+    # ------------------------------------------------------------------ sub-models
+    def _solve(self, roster: Roster, members: list[int], free_days: set[int], seconds: float,
+               seed: int, hint: dict[int, dict[int, Worked]] | None = None, wide: bool = False,
+               quick: bool = False, breaks_only: bool = False
+               ) -> tuple[int, dict[int, tuple[dict, dict, int]]] | None:
+        """Solve ``members`` on ``free_days`` with everybody else fixed; their days outside
+        ``free_days`` stay as in ``roster``. Returns (status, {agent: (days, skill, own)})."""
+        p = self.p
+        fixed = {key: arr.copy() for key, arr in roster.supply.items()}
+        specs, forced, frozen = [], set(), set()
+        for i, a in enumerate(members):
+            agent = p.agents[a]
+            space = self.full.agents[a].options if wide else self.space[a]
+            kept = set()  # slots of the days kept as they are: their work stays in ``fixed``
+            options = []
+            for d in range(p.days):
+                now = roster.days[a].get(d)
+                if d in free_days and breaks_only:  # the shift stays; breaks and skills move
+                    day = [now.option] if now is not None else []
+                    if now is not None:
+                        forced.add((i, d))
+                elif d in free_days:
+                    day = list(space[d])
+                    if now is not None and now.option not in day:
+                        day.append(now.option)
+                elif now is not None:  # kept: the shift and its breaks as they are
+                    day = [_pinned(now)]
+                    forced.add((i, d))
+                    kept.update(range(now.option.start, min(now.option.end, p.n_slots)))
+                else:
+                    day = []
+                options.append(day)
+            for key, slots in roster.contribution(a, agent.site).items():
+                fixed[key][[t for t in slots if t not in kept]] -= 1
+            frozen.update((i, t) for t in kept)
+            specs.append(replace(agent, options=options))
+        sub = replace(p, agents=specs)
+        model = RosterModel(sub, fixed=fixed, forced=frozenset(forced), frozen=frozenset(frozen))
+        if hint is not None:
+            self._hint(model, members, hint, roster, hint_skills=False)
+        solver = cp_model.CpSolver()
+        prm = solver.parameters
+        prm.max_time_in_seconds = max(seconds, 0.05)
+        # One worker per sub-model (the workers run neighbourhoods side by side) with the
+        # strongest linear relaxation: on a 5-agent week it proves the optimum in 1.5 s, where
+        # the default relaxation (1 or 2 workers) leaves the bound unmoved after 20 s. No hint
+        # from the incumbent: finding it again costs more than searching afresh (the result is
+        # kept only if it is no worse).
+        prm.num_workers = 1
+        prm.linearization_level = 1 if quick else 2  # quick: any roster soon
+        prm.stop_after_first_solution = quick
+        prm.random_seed = seed
+        prm.cp_model_presolve = bool(self.settings.presolve)
+        status = solver.solve(model.m)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return (status, {}) if status == cp_model.INFEASIBLE else None
+        own = {i: 0 for i in range(len(members))}
+        for var, coef, i in model.cost_terms:
+            own[i] += coef * solver.value(var)
+        for pen in model.penalties:
+            if pen.agent is not None:
+                own[pen.agent] += pen.coef * solver.value(pen.var)
+        out = {}
+        for i, a in enumerate(members):
+            days: dict[int, Worked] = {}
+            for d, options in enumerate(specs[i].options):
+                if d not in free_days:
+                    if d in roster.days[a]:
+                        days[d] = roster.days[a][d]
+                    continue
+                for o, opt in enumerate(options):
+                    if solver.boolean_value(model.x[(i, d, o)]):
+                        starts = tuple(
+                            next(s for k, s in enumerate(brk.starts)
+                                 if solver.boolean_value(model.brk[(i, d, o, b, k)]))
+                            for b, brk in enumerate(opt.breaks))
+                        days[d] = Worked(opt, starts)
+            skills = specs[i].skills
+            skill = {t: k for t, k in roster.skill[a].items() if (i, t) in frozen}
+            for (ii, t), var in model.work.items():
+                if ii != i or (i, t) in frozen or not skills or not solver.boolean_value(var):
+                    continue
+                skill[t] = skills[0] if len(skills) == 1 else next(
+                    k for k in skills if solver.boolean_value(model.alloc[(i, t, k)]))
+            out[a] = (days, skill, own[i])
+        return status, out
+
+    def _hint(self, model: RosterModel, members: list[int], start: dict[int, dict[int, Worked]],
+              roster: Roster, hint_skills: bool) -> None:
+        for i, a in enumerate(members):
+            plan = start.get(a, {})
+            spec = model.p.agents[i]
+            for d, options in enumerate(spec.options):
+                now = plan.get(d)
+                for o, opt in enumerate(options):
+                    on = now is not None and now.option == opt
+                    model.m.add_hint(model.x[(i, d, o)], int(on))
+                    for b, brk in enumerate(opt.breaks):
+                        at = now.breaks[b] if on else None
+                        for k, s in enumerate(brk.starts):
+                            model.m.add_hint(model.brk[(i, d, o, b, k)], int(s == at))
+            known = roster.skill[a] if hint_skills else {}
+            if len(spec.skills) > 1:
+                for ii, t in model.work:
+                    if ii == i and t in known:
+                        for k in spec.skills:
+                            model.m.add_hint(model.alloc[(i, t, k)], int(known[t] == k))
+
+    def _apply(self, roster: Roster, result: dict[int, tuple[dict, dict, int]]) -> Roster:
+        supply = {key: arr.copy() for key, arr in roster.supply.items()}
+        days, skill, own = list(roster.days), list(roster.skill), list(roster.own)
+        for a, (d_new, s_new, o_new) in result.items():
+            site = self.p.agents[a].site
+            for key, slots in roster.contribution(a, site).items():
+                supply[key][slots] -= 1
+            days[a], skill[a], own[a] = d_new, s_new, o_new
+        out = Roster(days, skill, own, supply)
+        for a in result:
+            for key, slots in out.contribution(a, self.p.agents[a].site).items():
+                supply[key][slots] += 1
+        return out
+
+    # ------------------------------------------------------------------ construction
+    def construct(self, plan: dict[int, dict[int, int]], order: list[int]) -> Roster | None:
+        """A first roster from ``plan`` (the greedy roster: option indices into the search
+        space; breaks in the middle of their windows; each working slot to the agent's skill
+        with the most demand left). Agents the plan leaves outside their contract hours are
+        then placed by the roster model a few at a time, the others fixed. None if the plan
+        breaks a hard rule the greedy does not know or an agent cannot be placed."""
+        p = self.p
+        n = len(p.agents)
+        slot_h = p.slot_minutes / 60
+        days: list[dict[int, Worked]] = [{} for _ in range(n)]
+        skill: list[dict[int, str]] = [{} for _ in range(n)]
+        supply = {key: np.zeros(len(arr)) for key, arr in p.demand.items()}
+        unplaced = []
+        for a in order:
+            agent = p.agents[a]
+            chosen = {d: self.space[a][d][o] for d, o in plan.get(a, {}).items()}
+            hours = sum(paid_slots(opt) for opt in chosen.values()) * slot_h
+            c = agent.contract
+            if p.config.rules.contract_hours == "hard" and not (
+                    c.min_hours_week - 1e-9 <= hours <= c.max_hours_week + 1e-9):
+                unplaced.append(a)
+                continue
+            for d, opt in chosen.items():
+                mids = tuple(b.starts[len(b.starts) // 2] for b in opt.breaks)
+                days[a][d] = Worked(opt, mids)
+                off = {t for b, s in zip(opt.breaks, mids, strict=True)
+                       for t in range(s, s + b.length)}
+                keys = [(agent.site, k) for k in agent.skills]
+                for t in range(opt.start, min(opt.end, p.n_slots)):
+                    if t in off or not keys:
+                        continue
+                    key = max(keys, key=lambda kk: p.demand[kk][t] - supply[kk][t])
+                    skill[a][t] = key[1]
+                    supply[key][t] += 1
+        own = own_costs(p, days, skill)
+        if own is None:
+            return None
+        roster = Roster(days, skill, own, supply)
+        for lo in range(0, len(unplaced), 5):
+            members = unplaced[lo:lo + 5]
+            left = max(self.deadline - time.perf_counter(), 0.05)
+            done = None
+            for wide in (False, True):
+                done = self._solve(roster, members, set(range(p.days)), min(10.0, left),
+                                   self._seed(), wide=wide, quick=True)
+                if done is not None and done[1]:
+                    if wide:
+                        for a in members:
+                            self.space[a] = self.full.agents[a].options
+                    break
+            if done is None or not done[1]:
+                return None
+            roster = self._apply(roster, done[1])
+        self.stats.constructed_at = time.perf_counter() - self.t0
+        self._report(roster)
+        return roster
+
+    def place_breaks(self, roster: Roster, stop: float) -> Roster:
+        """Day by day, every working agent's breaks and skills re-placed with the shifts kept
+        (the greedy puts breaks mid-window): one exactly solved model per day and site,
+        ``settings.workers`` days at a time. Each result changes only its own day, so results
+        of different days combine."""
+        jobs = [(site, d) for site in self.sites for d in range(self.p.days)]
+        with ThreadPoolExecutor(max_workers=max(1, int(self.settings.workers))) as pool:
+            running = {}
+            while jobs or running:
+                while jobs and len(running) < pool._max_workers:
+                    left = stop - time.perf_counter()
+                    if left < 0.3:
+                        jobs = []
+                        break
+                    site, d = jobs.pop(0)
+                    members = [a for a in self.sites[site] if d in roster.days[a]]
+                    if not members:
+                        continue
+                    future = pool.submit(self._solve, roster, members, {d}, min(left, 30.0),
+                                         self._seed(), breaks_only=True)
+                    running[future] = d
+                if not running:
+                    break
+                finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                for future in finished:
+                    d = running.pop(future)
+                    done = future.result()
+                    if done is None or not done[1]:
+                        continue
+                    candidate = self._merge_day(roster, done[1], d)
+                    if self.total(candidate) < self.total(roster):
+                        roster = candidate
+                        self._report(roster)
+        return roster
+
+    def _merge_day(self, roster: Roster, result: dict[int, tuple[dict, dict, int]], d: int
+                   ) -> Roster:
+        """``roster`` with day ``d`` of each agent in ``result`` (breaks and skills only: the
+        shift, and so the agent's own cost, is the same)."""
+        supply = {key: arr.copy() for key, arr in roster.supply.items()}
+        days, skill = list(roster.days), list(roster.skill)
+        for a, (d_new, s_new, _) in result.items():
+            site = self.p.agents[a].site
+            opt = roster.days[a][d].option
+            span = range(opt.start, min(opt.end, self.p.n_slots))
+            old = dict(roster.skill[a])
+            for t in span:
+                if t in old:
+                    supply[(site, old.pop(t))][t] -= 1
+                if t in s_new:
+                    old[t] = s_new[t]
+                    supply[(site, s_new[t])][t] += 1
+            days[a] = {**roster.days[a], d: d_new[d]}
+            skill[a] = old
+        return Roster(days, skill, list(roster.own), supply)
+
+    def _seed(self) -> int:
+        return int(self.rng.integers(0, 2**31 - 1))
+
+    def improve(self, roster: Roster, stop: float, sub_seconds: float = 2.0) -> Roster:
+        """Solve neighbourhoods until ``stop``, ``settings.workers`` at a time on disjoint
+        agents (CP-SAT releases the GIL while it solves). A result is applied to the roster as
+        it is when the result arrives, and kept if the whole roster costs no more."""
+        best = self.total(roster)
+        budgets = {"week": 4 * self.p.days, "window": 20}  # free agent-days, adapted
+        running: dict = {}
+        with ThreadPoolExecutor(max_workers=max(1, int(self.settings.workers))) as pool:
+            while True:
+                left = stop - time.perf_counter()
+                reached = self.bound is not None and best <= self.bound * SCALE + 1e-6
+                while left > 0.3 and not reached and len(running) < pool._max_workers:
+                    busy = {a for job in running.values() for a in job[1]}
+                    kind, members, free = self._neighbourhood(roster, budgets, busy)
+                    if not members:
+                        break
+                    future = pool.submit(self._solve, roster, members, free,
+                                         min(sub_seconds, left), self._seed())
+                    running[future] = (kind, members, time.perf_counter())
+                if not running:
+                    return roster
+                finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                for future in finished:
+                    kind, members, began = running.pop(future)
+                    done = future.result()
+                    took = time.perf_counter() - began
+                    self.stats.neighbourhoods += 1
+                    self.stats.budget.append(budgets[kind])
+                    if done is None or not done[1]:
+                        budgets[kind] = max(int(budgets[kind] / 1.3), 2)
+                        continue
+                    status, result = done
+                    if status == cp_model.OPTIMAL:
+                        self.stats.proved += 1
+                        if took < 0.4 * sub_seconds:
+                            budgets[kind] = int(budgets[kind] * 1.2) + 1
+                    else:
+                        budgets[kind] = max(int(budgets[kind] / 1.2), 2)
+                    candidate = self._apply(roster, result)
+                    value = self.total(candidate)
+                    if value <= best:
+                        roster = candidate
+                        if value < best:
+                            best = value
+                            self.stats.improved += 1
+                            self._report(roster)
+
+    def _neighbourhood(self, roster: Roster, budgets: dict[str, int], busy: set[int]
+                       ) -> tuple[str, list[int], set[int]]:
+        """Agents and days to free, around a slot drawn with probability by its under- and
+        over-staffing cost (its site and skill drawn likewise): half the time a few agents over
+        the whole week (which moves days off), otherwise more agents over a window of one to
+        three days. Half the agents can work the slot's skill; the rest are drawn at random
+        from the site. Agents in ``busy`` (being solved elsewhere) are left out."""
+        p, rng = self.p, self.rng
+        keys = list(p.demand)
+        costs = []
+        for key in keys:
+            need, have = p.demand[key], roster.supply[key]
+            costs.append(self.c_under * np.clip(need - have, 0, None)
+                         + self.c_over * np.clip(have - need, 0, None))
+        weights = np.array([c.sum() for c in costs], float) + 1.0
+        k = int(rng.choice(len(keys), p=weights / weights.sum()))
+        site, skill = keys[k]
+        slot_cost = costs[k] + 1.0
+        t = int(rng.choice(len(slot_cost), p=slot_cost / slot_cost.sum()))
+        day = t * p.slot_minutes // 1440
+        pool = [a for a in self.sites[site] if a not in busy]
+        able = [a for a in pool if skill in p.agents[a].skills]
+        if rng.random() < 0.5:
+            kind, free = "week", set(range(p.days))
+            size = max(1, budgets[kind] // p.days)
+        else:
+            kind = "window"
+            span = int(rng.integers(1, min(3, p.days) + 1))
+            first = int(np.clip(day - rng.integers(0, span), 0, p.days - span))
+            free = set(range(first, first + span))
+            size = max(1, budgets[kind] // span)
+        size = min(size, len(pool))
+        chosen = [int(a) for a in rng.permutation(able)[: (size + 1) // 2]] if able else []
+        taken = set(chosen)
+        chosen += [int(a) for a in rng.permutation(pool) if a not in taken][: size - len(chosen)]
+        return kind, sorted(chosen), free
+
+
+def _pinned(worked: Worked) -> Option:
+    """``worked``'s option with each break allowed only where it is."""
+    opt = worked.option
+    return replace(opt, breaks=tuple(replace(b, starts=(s,))
+                                     for b, s in zip(opt.breaks, worked.breaks, strict=True)))
+
+
+def fixed_model(problem: Problem, days: list[dict[int, Worked]], skill: list[dict[int, str]]
+                ) -> RosterModel:
+    """The roster model with each agent-day's option, breaks and skills fixed: it prices
+    exactly that roster (objective, per-agent costs, violations, coverage)."""
+    agents, forced = [], set()
+    for a, agent in enumerate(problem.agents):
+        options = []
+        for d in range(problem.days):
+            worked = days[a].get(d)
+            options.append([worked.option] if worked is not None else [])
+            if worked is not None:
+                forced.add((a, d))
+        agents.append(replace(agent, options=options))
+    model = RosterModel(replace(problem, agents=agents), forced=frozenset(forced))
+    for (a, d, _, b, k), var in model.brk.items():
+        worked = days[a][d]
+        model.m.add(var == int(worked.option.breaks[b].starts[k] == worked.breaks[b]))
+    for (a, t, k), var in model.alloc.items():
+        model.m.add(var == int(skill[a].get(t) == k))
+    return model
+
+
+def own_costs(problem: Problem, days: list[dict[int, Worked]], skill: list[dict[int, str]]
+              ) -> list[int] | None:
+    """Each agent's scaled paid-hour cost and soft-rule penalties, or None if the roster
+    breaks a hard rule."""
+    model = fixed_model(problem, days, skill)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = 30.0
+    if solver.solve(model.m) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    own = [0] * len(problem.agents)
+    for var, coef, a in model.cost_terms:
+        own[a] += coef * solver.value(var)
+    for pen in model.penalties:
+        if pen.agent is not None:
+            own[pen.agent] += pen.coef * solver.value(pen.var)
+    return own
