@@ -1,10 +1,11 @@
 """A greedy first roster, given to CP-SAT as a solution hint.
 
-Agent by agent and day by day, take the allowed shift option that covers the most demand still
-uncovered for the agent's skills, within the contract (hours, days, consecutive days worked and
-off) and the rest rule; keep adding shifts with no gain only until the contract's minimum hours
-are met. Breaks go to the middle of their windows. CP-SAT starts from it (repairing what the greedy
-broke) instead of searching for a first solution from nothing.
+Agent by agent and day by day, take the allowed shift option that saves the most (short slots
+it fills less slots it over-staffs, less its pay) for the agent's skills, within the contract
+(hours, days, consecutive days worked and off) and the rest rule; keep adding shifts with no
+gain only until the contract's minimum hours are met. Breaks go to the middle of their windows.
+CP-SAT starts from it (repairing what the greedy broke) instead of searching for a first
+solution from nothing.
 """
 
 from __future__ import annotations
@@ -28,10 +29,18 @@ def _plan_agent(problem: Problem, agent, remaining) -> dict[int, int]:
     hours = 0.0
     longest = max((paid_slots(o) * slot_h for day in agent.options for o in day), default=0.0)
 
+    w = problem.config.weights
+    under = w.understaffed_minute * problem.slot_minutes
+    over = w.overstaffed_minute * problem.slot_minutes
+    pay = w.paid_hour_cost * c.cost_per_hour * slot_h
+
     def gain(opt: Option) -> float:
+        """What the shift saves: short slots it fills less slots it over-staffs, less pay
+        (breaks count as working here; they go where there is slack)."""
         stop = min(opt.end, problem.n_slots)
-        return float(sum(max((remaining[k][t] for k in keys), default=0.0) > 0
-                         for t in range(opt.start, stop)))
+        needy = sum(max((remaining[k][t] for k in keys), default=0.0) > 0
+                    for t in range(opt.start, stop))
+        return needy * under - (stop - opt.start - needy) * over - paid_slots(opt) * pay
 
     def allowed(d: int, opt: Option) -> bool:
         after = hours + paid_slots(opt) * slot_h
@@ -56,7 +65,7 @@ def _plan_agent(problem: Problem, agent, remaining) -> dict[int, int]:
                 continue
             for o, opt in enumerate(agent.options[d]):
                 if allowed(d, opt):
-                    score = gain(opt) / max(paid_slots(opt), 1)
+                    score = gain(opt)
                     if best is None or score > best[0]:
                         best = (score, d, o)
         if best is None or (best[0] <= 0 and hours >= c.min_hours_week):
