@@ -154,7 +154,7 @@ class Lns:
         prm = solver.parameters
         prm.max_time_in_seconds = max(seconds, 0.05)
         # One worker per sub-model (the workers run neighbourhoods side by side) with the
-        # strongest linear relaxation, all of it from the start: on a 5-agent week this proves
+        # strongest linear relaxation, all of it from the start: on a 4-agent week this proves
         # the optimum in about 1 s, where the default relaxation (1 or 2 workers) leaves the
         # bound unmoved after 20 s. No hint from the incumbent: finding it again costs more
         # than searching afresh (the result is kept only if it is no worse).
