@@ -23,8 +23,6 @@ from wfm.schedule.problem import Problem, paid_slots
 class LpResult:
     value: float
     used: dict[tuple, set[tuple[str, int]]]  # (site, skills, contract, day) -> {(shift, start)}
-    under_slots: float = 0.0  # agent-slots short and over in the relaxed optimum
-    over_slots: float = 0.0
 
 
 def lp_bound(problem: Problem) -> float | None:
@@ -46,7 +44,6 @@ def lp_relaxation(problem: Problem) -> LpResult | None:
     shift_vars = []
     work = defaultdict(lambda: defaultdict(list))  # group -> slot -> [(var, coef)]
     objective = []
-    unders, overs = [], []
     for g, members in groups.items():
         n = len(members)
         agent = problem.agents[members[0]]
@@ -95,8 +92,6 @@ def lp_relaxation(problem: Problem) -> LpResult | None:
             u = solver.NumVar(0, infinity, "")
             o = solver.NumVar(0, infinity, "")
             solver.Add(sum(terms) + u - o == float(need[t]))
-            unders.append(u)
-            overs.append(o)
             if rules.coverage == "hard":
                 solver.Add(u == 0)
             objective.append(w.understaffed_minute * problem.slot_minutes * u)
@@ -109,9 +104,7 @@ def lp_relaxation(problem: Problem) -> LpResult | None:
     for g, d, shift, start, y in shift_vars:
         if y.solution_value() > 1e-6:
             used[(*g, d)].add((shift, start))
-    return LpResult(float(solver.Objective().Value()), dict(used),
-                    sum(v.solution_value() for v in unders),
-                    sum(v.solution_value() for v in overs))
+    return LpResult(float(solver.Objective().Value()), dict(used))
 
 
 def _all_options(problem: Problem, members: list[int]):

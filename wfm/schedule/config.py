@@ -101,8 +101,8 @@ class Solver(StrictModel):
     lp_guided: bool = Field(True, description="search only the shift options the LP relaxation "
                             "and the greedy roster use (much smaller model)")
     strategy: str = Field("auto", pattern="^(auto|lns|single)$", description=(
-        "single: one CP-SAT model (proves optima on small rosters); lns: construct chunk by "
-        "chunk, then improve neighbourhoods of agents and days with the others fixed (large "
+        "single: one CP-SAT model (proves optima on small rosters); lns: a greedy first "
+        "roster, then neighbourhoods of agents and days solved with the others fixed (large "
         "rosters); auto: lns above 40 agents when coverage is soft"))
     log: bool = False
 

@@ -103,7 +103,7 @@ def _off_run_left(working: set[int], days: int, k: int) -> bool:
 
 
 def _take(remaining, keys, opt: Option, n_slots: int) -> None:
-    mids = {b.name: b.starts[len(b.starts) // 2] for b in opt.breaks}
+    mids = dict(zip((b.name for b in opt.breaks), mid_breaks(opt), strict=True))
     on_break = {t for b in opt.breaks for t in range(mids[b.name], mids[b.name] + b.length)}
     for t in range(opt.start, min(opt.end, n_slots)):
         if t in on_break:
@@ -111,6 +111,11 @@ def _take(remaining, keys, opt: Option, n_slots: int) -> None:
         if keys:
             key = max(keys, key=lambda k: remaining[k][t])
             remaining[key][t] = max(remaining[key][t] - 1, 0.0)
+
+
+def mid_breaks(opt: Option) -> tuple[int, ...]:
+    """The start slot of each of ``opt``'s breaks in the middle of its window."""
+    return tuple(b.starts[len(b.starts) // 2] for b in opt.breaks)
 
 
 def add_hint(model) -> None:

@@ -5,9 +5,9 @@ One CP-SAT model of 150 agents × 7 days × every shift option × every break po
 bound after a minute. Every hard rule but coverage belongs to one agent, and coverage is a sum
 over agents, so the roster decomposes well (the "fix-and-optimise" matheuristic):
 
-1. **Construct.** Agents in chunks (single-skilled first, blended last, as the greedy roster
-   orders them): each chunk is solved by the roster model with the agents already placed
-   counted as fixed supply, starting from the greedy roster as a hint.
+1. **Construct.** The greedy roster, breaks mid-window; agents it leaves outside their contract
+   hours are placed by the roster model a few at a time, the others counted as fixed supply.
+   Then each day's breaks and skills are re-placed exactly, the shifts kept.
 2. **Improve.** Repeatedly free a neighbourhood — a set of agents over the whole week, or a
    window of one to three days for more agents, chosen around the site, skill and slots where
    under- and over-staffing cost most — and solve it exactly as the full model would, the other
@@ -26,12 +26,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 from ortools.sat.python import cp_model
 
 from wfm.schedule.config import Solver
+from wfm.schedule.hint import mid_breaks
 from wfm.schedule.model import SCALE, RosterModel
 from wfm.schedule.problem import Option, Problem, paid_slots
 
@@ -60,15 +61,6 @@ class Roster:
         return out
 
 
-@dataclass
-class LnsStats:
-    constructed_at: float | None = None
-    neighbourhoods: int = 0
-    improved: int = 0
-    proved: int = 0  # sub-models CP-SAT proved optimal
-    budget: list[int] = field(default_factory=list)  # free agent-days per neighbourhood
-
-
 class Lns:
     """Construct and improve a roster for ``problem`` (whose option lists are the search
     space) within ``deadline`` (a ``time.perf_counter()`` value)."""
@@ -88,17 +80,18 @@ class Lns:
         for a, agent in enumerate(problem.agents):
             self.sites.setdefault(agent.site, []).append(a)
         self.space = [agent.options for agent in problem.agents]
-        self.stats = LnsStats()
         self.progress: list[tuple[float, float, float]] = []
 
     # ------------------------------------------------------------------ objective
+    def slot_costs(self, supply: dict[tuple[str, str], np.ndarray]
+                   ) -> dict[tuple[str, str], np.ndarray]:
+        """Scaled under- and over-staffing cost per (site, skill) and slot."""
+        return {key: self.c_under * np.clip(need - supply[key], 0, None)
+                + self.c_over * np.clip(supply[key] - need, 0, None)
+                for key, need in self.p.demand.items()}
+
     def coverage_cost(self, supply: dict[tuple[str, str], np.ndarray]) -> int:
-        total = 0
-        for key, need in self.p.demand.items():
-            have = supply[key]
-            total += self.c_under * int(np.clip(need - have, 0, None).sum())
-            total += self.c_over * int(np.clip(have - need, 0, None).sum())
-        return total
+        return int(sum(int(c.sum()) for c in self.slot_costs(supply).values()))
 
     def total(self, roster: Roster) -> int:
         return sum(roster.own) + self.coverage_cost(roster.supply)
@@ -112,8 +105,7 @@ class Lns:
 
     # ------------------------------------------------------------------ sub-models
     def _solve(self, roster: Roster, members: list[int], free_days: set[int], seconds: float,
-               seed: int, hint: dict[int, dict[int, Worked]] | None = None, wide: bool = False,
-               quick: bool = False, breaks_only: bool = False
+               seed: int, wide: bool = False, quick: bool = False, breaks_only: bool = False
                ) -> tuple[int, dict[int, tuple[dict, dict, int]]] | None:
         """Solve ``members`` on ``free_days`` with everybody else fixed; their days outside
         ``free_days`` stay as in ``roster``. Returns (status, {agent: (days, skill, own)})."""
@@ -148,8 +140,6 @@ class Lns:
             specs.append(replace(agent, options=options))
         sub = replace(p, agents=specs)
         model = RosterModel(sub, fixed=fixed, forced=frozenset(forced), frozen=frozenset(frozen))
-        if hint is not None:
-            self._hint(model, members, hint, roster, hint_skills=False)
         solver = cp_model.CpSolver()
         prm = solver.parameters
         prm.max_time_in_seconds = max(seconds, 0.05)
@@ -167,12 +157,11 @@ class Lns:
         status = solver.solve(model.m)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return (status, {}) if status == cp_model.INFEASIBLE else None
-        own = {i: 0 for i in range(len(members))}
-        for var, coef, i in model.cost_terms:
-            own[i] += coef * solver.value(var)
-        for pen in model.penalties:
-            if pen.agent is not None:
-                own[pen.agent] += pen.coef * solver.value(pen.var)
+        own = _own(model, solver)
+        worked_at: dict[int, list[int]] = {}
+        for (i, t), var in model.work.items():
+            if (i, t) not in frozen and solver.boolean_value(var):
+                worked_at.setdefault(i, []).append(t)
         out = {}
         for i, a in enumerate(members):
             days: dict[int, Worked] = {}
@@ -190,34 +179,11 @@ class Lns:
                         days[d] = Worked(opt, starts)
             skills = specs[i].skills
             skill = {t: k for t, k in roster.skill[a].items() if (i, t) in frozen}
-            for (ii, t), var in model.work.items():
-                if ii != i or (i, t) in frozen or not skills or not solver.boolean_value(var):
-                    continue
+            for t in worked_at.get(i, []) if skills else []:
                 skill[t] = skills[0] if len(skills) == 1 else next(
                     k for k in skills if solver.boolean_value(model.alloc[(i, t, k)]))
             out[a] = (days, skill, own[i])
         return status, out
-
-    def _hint(self, model: RosterModel, members: list[int], start: dict[int, dict[int, Worked]],
-              roster: Roster, hint_skills: bool) -> None:
-        for i, a in enumerate(members):
-            plan = start.get(a, {})
-            spec = model.p.agents[i]
-            for d, options in enumerate(spec.options):
-                now = plan.get(d)
-                for o, opt in enumerate(options):
-                    on = now is not None and now.option == opt
-                    model.m.add_hint(model.x[(i, d, o)], int(on))
-                    for b, brk in enumerate(opt.breaks):
-                        at = now.breaks[b] if on else None
-                        for k, s in enumerate(brk.starts):
-                            model.m.add_hint(model.brk[(i, d, o, b, k)], int(s == at))
-            known = roster.skill[a] if hint_skills else {}
-            if len(spec.skills) > 1:
-                for ii, t in model.work:
-                    if ii == i and t in known:
-                        for k in spec.skills:
-                            model.m.add_hint(model.alloc[(i, t, k)], int(known[t] == k))
 
     def _apply(self, roster: Roster, result: dict[int, tuple[dict, dict, int]]) -> Roster:
         supply = {key: arr.copy() for key, arr in roster.supply.items()}
@@ -257,7 +223,7 @@ class Lns:
                 unplaced.append(a)
                 continue
             for d, opt in chosen.items():
-                mids = tuple(b.starts[len(b.starts) // 2] for b in opt.breaks)
+                mids = mid_breaks(opt)
                 days[a][d] = Worked(opt, mids)
                 off = {t for b, s in zip(opt.breaks, mids, strict=True)
                        for t in range(s, s + b.length)}
@@ -287,7 +253,6 @@ class Lns:
             if done is None or not done[1]:
                 return None
             roster = self._apply(roster, done[1])
-        self.stats.constructed_at = time.perf_counter() - self.t0
         self._report(roster)
         return roster
 
@@ -297,10 +262,11 @@ class Lns:
         ``settings.workers`` days at a time. Each result changes only its own day, so results
         of different days combine."""
         jobs = [(site, d) for site in self.sites for d in range(self.p.days)]
-        with ThreadPoolExecutor(max_workers=max(1, int(self.settings.workers))) as pool:
+        workers = max(1, int(self.settings.workers))
+        with ThreadPoolExecutor(max_workers=workers) as pool:
             running = {}
             while jobs or running:
-                while jobs and len(running) < pool._max_workers:
+                while jobs and len(running) < workers:
                     left = stop - time.perf_counter()
                     if left < 0.3:
                         jobs = []
@@ -357,11 +323,12 @@ class Lns:
         best = self.total(roster)
         budgets = {"week": 4 * self.p.days, "window": 20}  # free agent-days, adapted
         running: dict = {}
-        with ThreadPoolExecutor(max_workers=max(1, int(self.settings.workers))) as pool:
+        workers = max(1, int(self.settings.workers))
+        with ThreadPoolExecutor(max_workers=workers) as pool:
             while True:
                 left = stop - time.perf_counter()
                 reached = self.bound is not None and best <= self.bound * SCALE + 1e-6
-                while left > 0.3 and not reached and len(running) < pool._max_workers:
+                while left > 0.3 and not reached and len(running) < workers:
                     busy = {a for job in running.values() for a in job[1]}
                     kind, members, free = self._neighbourhood(roster, budgets, busy)
                     if not members:
@@ -376,14 +343,11 @@ class Lns:
                     kind, members, began = running.pop(future)
                     done = future.result()
                     took = time.perf_counter() - began
-                    self.stats.neighbourhoods += 1
-                    self.stats.budget.append(budgets[kind])
                     if done is None or not done[1]:
                         budgets[kind] = max(int(budgets[kind] / 1.3), 2)
                         continue
                     status, result = done
                     if status == cp_model.OPTIMAL:
-                        self.stats.proved += 1
                         if took < 0.4 * sub_seconds:
                             budgets[kind] = int(budgets[kind] * 1.2) + 1
                     else:
@@ -394,7 +358,6 @@ class Lns:
                         roster = candidate
                         if value < best:
                             best = value
-                            self.stats.improved += 1
                             self._report(roster)
 
     def _neighbourhood(self, roster: Roster, budgets: dict[str, int], busy: set[int]
@@ -407,12 +370,9 @@ class Lns:
         drawn at random from the site. Agents in ``busy`` (being solved elsewhere) are left
         out."""
         p, rng = self.p, self.rng
-        keys = list(p.demand)
-        costs = []
-        for key in keys:
-            need, have = p.demand[key], roster.supply[key]
-            costs.append(self.c_under * np.clip(need - have, 0, None)
-                         + self.c_over * np.clip(have - need, 0, None))
+        by_key = self.slot_costs(roster.supply)
+        keys = list(by_key)
+        costs = list(by_key.values())
         weights = np.array([c.sum() for c in costs], float) + 1.0
         k = int(rng.choice(len(keys), p=weights / weights.sum()))
         site, skill = keys[k]
@@ -470,17 +430,31 @@ def fixed_model(problem: Problem, days: list[dict[int, Worked]], skill: list[dic
     return model
 
 
+def solve_fixed(problem: Problem, days: list[dict[int, Worked]], skill: list[dict[int, str]],
+                workers: int = 1) -> tuple[RosterModel, cp_model.CpSolver, int]:
+    """Solve ``fixed_model``: every choice is fixed, so this only prices the roster (or finds
+    that it breaks a hard rule)."""
+    model = fixed_model(problem, days, skill)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = int(workers)
+    solver.parameters.max_time_in_seconds = 60.0
+    return model, solver, solver.solve(model.m)
+
+
 def own_costs(problem: Problem, days: list[dict[int, Worked]], skill: list[dict[int, str]]
               ) -> list[int] | None:
     """Each agent's scaled paid-hour cost and soft-rule penalties, or None if the roster
     breaks a hard rule."""
-    model = fixed_model(problem, days, skill)
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.max_time_in_seconds = 30.0
-    if solver.solve(model.m) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    model, solver, status = solve_fixed(problem, days, skill)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
-    own = [0] * len(problem.agents)
+    own = _own(model, solver)
+    return [own[a] for a in range(len(problem.agents))]
+
+
+def _own(model: RosterModel, solver: cp_model.CpSolver) -> dict[int, int]:
+    """Per agent of ``model``: scaled paid-hour cost plus the agent's soft-rule penalties."""
+    own = dict.fromkeys(range(len(model.p.agents)), 0)
     for var, coef, a in model.cost_terms:
         own[a] += coef * solver.value(var)
     for pen in model.penalties:

@@ -238,14 +238,9 @@ def _solve_lns(problem: Problem, searched: Problem, lp, plan: dict[int, dict[int
 def evaluate(problem: Problem, roster, settings) -> tuple[RosterModel, cp_model.CpSolver, int]:
     """The roster model with every choice fixed to ``roster``: the objective, violations and
     coverage of exactly that roster."""
-    from wfm.schedule.lns import fixed_model
+    from wfm.schedule.lns import solve_fixed
 
-    model = fixed_model(problem, roster.days, roster.skill)
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = int(settings.workers)
-    solver.parameters.max_time_in_seconds = 60.0
-    status = solver.solve(model.m)
-    return model, solver, status
+    return solve_fixed(problem, roster.days, roster.skill, settings.workers)
 
 
 def restrict_to_lp(problem: Problem, lp, plan: dict[int, dict[int, int]] | None = None
