@@ -78,8 +78,11 @@ class RosterModel:
     def __init__(self, problem: Problem, guarded: bool = False,
                  fixed: dict[tuple[str, str], np.ndarray] | None = None,
                  forced: frozenset[tuple[int, int]] = frozenset(),
-                 frozen: frozenset[tuple[int, int]] = frozenset()):
+                 frozen: frozenset[tuple[int, int]] = frozenset(), coverage: bool = True):
         self.p = problem
+        # ``coverage=False``: shifts, breaks and every agent's own rules only — no working
+        # slots, skills or coverage (a caller adds its own objective for what to cover).
+        self.with_coverage = coverage
         # ``fixed``: agents per (site, skill) and slot supplied by agents outside this model
         # (a neighbourhood of the LNS); coverage counts them, and slots no agent of this model
         # can touch are left out. ``forced``: (agent, day) pairs that must be worked.
@@ -107,10 +110,12 @@ class RosterModel:
     def _build(self) -> None:
         for a, agent in enumerate(self.p.agents):
             self._agent_shifts(a, agent)
-            self._agent_skills(a, agent)
+            if self.with_coverage:
+                self._agent_skills(a, agent)
             self._contracts(a, agent)
             self._preferences(a, agent)
-        self._coverage()
+        if self.with_coverage:
+            self._coverage()
         self._objective()
 
     def _agent_shifts(self, a: int, agent) -> None:
@@ -143,6 +148,13 @@ class RosterModel:
             else:
                 m.add_at_most_one(chosen)
             self.works_day[(a, d)] = sum(chosen) if chosen else 0
+        if not self.with_coverage:  # no working-slot variables to forbid overlaps: pairwise
+            for d in range(self.p.days - 1):
+                for o1, opt1 in enumerate(agent.options[d]):
+                    for o2, opt2 in enumerate(agent.options[d + 1]):
+                        if opt2.start < opt1.end:
+                            m.add_bool_or([self.x[(a, d, o1)].Not(), self.x[(a, d + 1, o2)].Not()])
+            return
         for t, terms in cover.items():
             w = m.new_bool_var(f"work[{agent.agent_id},{t}]")
             m.add(w == sum(c * v for v, c in terms))  # also forbids overlapping shifts
@@ -324,9 +336,9 @@ class RosterModel:
                 core = smaller  # keeps the needed ones, which stay in front
         return core
 
-    def _objective(self) -> None:
+    def _objective(self, extra: list | None = None) -> None:
         terms = [c * v for v, c, _ in self.cost_terms] + [p.coef * p.var for p in self.penalties]
-        self.m.minimize(sum(terms))
+        self.m.minimize(sum(terms + (extra or [])))
 
     # ------------------------------------------------------------------ solving
     def solve(self, settings: Solver, on_solution=None) -> tuple[cp_model.CpSolver, int,
