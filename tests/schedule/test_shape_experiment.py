@@ -1,11 +1,14 @@
-"""The group-level coverage problem: the LP bound (GLOP) and a day's integer shape (HiGHS)."""
+"""bench/schedule_shape.py, the aggregate-then-disaggregate experiment: its group-level LP
+(GLOP through MathOpt) agrees with the product's bound, and a day's integer shape (HiGHS)
+reaches the known optimum. Also RosterModel(coverage=False), which the experiment uses."""
 
 from __future__ import annotations
 
 import pytest
 
+from bench.schedule_shape import day_shape, lp_relaxation
 from tests.schedule.test_schedule import config, requirement, roster
-from wfm.schedule.bound import day_shape, lp_relaxation
+from wfm.schedule.bound import lp_bound
 from wfm.schedule.problem import build_problem
 
 
@@ -20,6 +23,7 @@ def test_day_shape_reaches_the_known_optimum_and_the_lp_stays_below():
     assert shape is not None and shape.proven
     assert shape.value == pytest.approx(187)
     assert lp.value <= shape.value + 1e-6
+    assert lp.value == pytest.approx(lp_bound(problem))  # the same relaxation as the product's
     assert sum(shape.shifts.values()) == 2
     assert all(sum(places) == shape.shifts[key[:3]] for key, places in shape.breaks.items())
     assert {k for (_, _, k) in shape.alloc} == {"phone"}
