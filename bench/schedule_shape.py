@@ -46,7 +46,8 @@ import numpy as np
 from ortools.math_opt.python import mathopt
 from ortools.sat.python import cp_model
 
-from wfm.schedule.hint import mid_breaks
+from wfm.schedule.bound import _all_options
+from wfm.schedule.hint import mid_breaks, working_slots
 from wfm.schedule.model import SCALE, RosterModel
 from wfm.schedule.problem import Option, Problem, paid_slots
 
@@ -105,11 +106,12 @@ class _CoverageModel:
             if site is not None and g[0] != site:
                 continue
             c = problem.agents[members[0]].contract
+            options = _all_options(problem, members)
             days_terms = []
             for d in days:
                 available = sum(1 for a in members if problem.agents[a].options[d])
                 day_vars = []
-                for opt in _options(problem, members, d):
+                for opt in options[d]:
                     y = m.add_variable(lb=0, ub=available, is_integer=integer)
                     self.shift_vars.append((g, d, opt, y))
                     day_vars.append(y)
@@ -240,16 +242,6 @@ def day_shape(problem: Problem, lp: LpResult, site: str, day: int, seconds: floa
              if round(values[v]) > 0}
     proven = result.termination.reason == mathopt.TerminationReason.OPTIMAL
     return DayShape(float(result.objective_value()), proven, shifts, breaks, alloc)
-
-
-def _options(problem: Problem, members: list[int], d: int) -> list[Option]:
-    """The union of the group's options on day ``d`` (leave makes some agents' lists
-    shorter)."""
-    seen: dict[tuple[str, int], Option] = {}
-    for a in members:
-        for opt in problem.agents[a].options[d]:
-            seen.setdefault((opt.shift, opt.start), opt)
-    return list(seen.values())
 
 
 # ---------------------------------------------------------------- shapes and agents
@@ -383,9 +375,8 @@ def allocate_skills(problem: Problem, shapes: dict[tuple[str, int], DayShape],
     where = {a: g for g, members in groups(problem).items() for a in members}
     supply = {key: np.zeros(problem.n_slots) for key in problem.demand}
     skill: list[dict[int, str]] = [{} for _ in problem.agents]
-    slots = [{t: None for opt, starts in days.values() for t in _working(opt, problem.n_slots,
-                                                                         starts)}
-             for days in worked]
+    slots = [{t: None for opt, starts in days.values()
+              for t in working_slots(opt, problem.n_slots, starts)} for days in worked]
     for a, agent in enumerate(problem.agents):
         if len(agent.skills) == 1:
             for t in slots[a]:
@@ -408,13 +399,6 @@ def allocate_skills(problem: Problem, shapes: dict[tuple[str, int], DayShape],
             skill[a][t] = k
             supply[(agent.site, k)][t] += 1
     return skill
-
-
-def _working(opt: Option, n_slots: int, starts: tuple | None = None) -> list[int]:
-    """The slots ``opt`` works with its breaks at ``starts`` (mid-window if not given)."""
-    starts = mid_breaks(opt) if starts is None else starts
-    off = {t for b, s in zip(opt.breaks, starts, strict=True) for t in range(s, s + b.length)}
-    return [t for t in range(opt.start, min(opt.end, n_slots)) if t not in off]
 
 
 

@@ -103,19 +103,25 @@ def _off_run_left(working: set[int], days: int, k: int) -> bool:
 
 
 def _take(remaining, keys, opt: Option, n_slots: int) -> None:
-    mids = dict(zip((b.name for b in opt.breaks), mid_breaks(opt), strict=True))
-    on_break = {t for b in opt.breaks for t in range(mids[b.name], mids[b.name] + b.length)}
-    for t in range(opt.start, min(opt.end, n_slots)):
-        if t in on_break:
-            continue
-        if keys:
-            key = max(keys, key=lambda k: remaining[k][t])
-            remaining[key][t] = max(remaining[key][t] - 1, 0.0)
+    if not keys:
+        return
+    for t in working_slots(opt, n_slots):
+        key = max(keys, key=lambda k: remaining[k][t])
+        remaining[key][t] = max(remaining[key][t] - 1, 0.0)
 
 
 def mid_breaks(opt: Option) -> tuple[int, ...]:
     """The start slot of each of ``opt``'s breaks in the middle of its window."""
     return tuple(b.starts[len(b.starts) // 2] for b in opt.breaks)
+
+
+def working_slots(opt: Option, n_slots: int, starts: tuple[int, ...] | None = None
+                  ) -> list[int]:
+    """The slots ``opt`` works (within the horizon) with its breaks starting at ``starts``,
+    mid-window if not given."""
+    starts = mid_breaks(opt) if starts is None else starts
+    off = {t for b, s in zip(opt.breaks, starts, strict=True) for t in range(s, s + b.length)}
+    return [t for t in range(opt.start, min(opt.end, n_slots)) if t not in off]
 
 
 def add_hint(model) -> None:

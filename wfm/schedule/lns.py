@@ -32,7 +32,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from wfm.schedule.config import Solver
-from wfm.schedule.hint import mid_breaks
+from wfm.schedule.hint import mid_breaks, working_slots
 from wfm.schedule.model import SCALE, RosterModel
 from wfm.schedule.problem import Option, Problem, paid_slots
 
@@ -222,15 +222,10 @@ class Lns:
                     c.min_hours_week - 1e-9 <= hours <= c.max_hours_week + 1e-9):
                 unplaced.append(a)
                 continue
+            keys = [(agent.site, k) for k in agent.skills]
             for d, opt in chosen.items():
-                mids = mid_breaks(opt)
-                days[a][d] = Worked(opt, mids)
-                off = {t for b, s in zip(opt.breaks, mids, strict=True)
-                       for t in range(s, s + b.length)}
-                keys = [(agent.site, k) for k in agent.skills]
-                for t in range(opt.start, min(opt.end, p.n_slots)):
-                    if t in off or not keys:
-                        continue
+                days[a][d] = Worked(opt, mid_breaks(opt))
+                for t in working_slots(opt, p.n_slots) if keys else []:
                     key = max(keys, key=lambda kk: p.demand[kk][t] - supply[kk][t])
                     skill[a][t] = key[1]
                     supply[key][t] += 1

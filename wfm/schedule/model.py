@@ -148,12 +148,7 @@ class RosterModel:
             else:
                 m.add_at_most_one(chosen)
             self.works_day[(a, d)] = sum(chosen) if chosen else 0
-        if not self.with_coverage:  # no working-slot variables to forbid overlaps: pairwise
-            for d in range(self.p.days - 1):
-                for o1, opt1 in enumerate(agent.options[d]):
-                    for o2, opt2 in enumerate(agent.options[d + 1]):
-                        if opt2.start < opt1.end:
-                            m.add_bool_or([self.x[(a, d, o1)].Not(), self.x[(a, d + 1, o2)].Not()])
+        if not self.with_coverage:  # overlaps are forbidden pairwise in _contracts instead
             return
         for t, terms in cover.items():
             w = m.new_bool_var(f"work[{agent.agent_id},{t}]")
@@ -229,8 +224,12 @@ class RosterModel:
         for d in range(self.p.days - 1):
             for o1, opt1 in enumerate(agent.options[d]):
                 for o2, opt2 in enumerate(agent.options[d + 1]):
-                    if opt2.start - opt1.end < rest:
-                        pair = [self.x[(a, d, o1)], self.x[(a, d + 1, o2)]]
+                    pair = [self.x[(a, d, o1)], self.x[(a, d + 1, o2)]]
+                    if opt2.start < opt1.end and not self.with_coverage:
+                        # overlapping shifts: the working-slot variables forbid them when the
+                        # model has them; without them, this pair may not both be worked
+                        m.add_bool_or([p.Not() for p in pair])
+                    elif opt2.start - opt1.end < rest:
                         if rules.min_rest == "hard":
                             self._guard(m.add_bool_or([p.Not() for p in pair]), "min_rest",
                                         agent.agent_id)
