@@ -210,7 +210,6 @@ class ColumnGeneration:
                     break
                 iterations += 1
                 value = self.objective.Value()
-                self.solution = [[v.solution_value() for v in row] for row in self.vars]
                 here = self.duals()
                 mu = [row.dual_value() for row in self.convex]
                 a = alpha if center is not None else 0.0
