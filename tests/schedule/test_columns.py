@@ -6,14 +6,17 @@ equal to the optimum where the LP misses a weekly rule."""
 from __future__ import annotations
 
 import itertools
+import json
 import time
 
 import numpy as np
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.schedule.test_schedule import config, requirement, roster
+from wfm.cli import cli
 from wfm.schedule.bound import lp_bound
 from wfm.schedule.columns import ColumnGeneration, agent_classes
 from wfm.schedule.pricing import WeekPricer, best_breaks
@@ -141,3 +144,31 @@ def test_interchangeable_agents_share_a_class():
     req = requirement([(8, "phone", 1), (8, "wechat", 1)])
     classes = agent_classes(build_problem(req, frame, config()))
     assert sorted(len(c.members) for c in classes) == [1, 3]
+
+
+def test_solve_reports_the_pattern_bound_when_asked(runner, tmp_path):
+    """``--pattern-bound`` adds the bound to the JSON; it becomes the best bound where it is
+    stronger than the LP's, and the roster is then proven optimal."""
+    cfg = _contract(config(), min_consecutive_days_off=2)
+    req = requirement([(9 + 24 * d + h / 2, "phone", 1) for d in range(5) for h in range(8)])
+    req_path, agents_path, cfg_path = (tmp_path / n for n in ("req.csv", "agents.csv",
+                                                              "schedule.yaml"))
+    req.to_csv(req_path, index=False)
+    agents_path.write_text("agent_id,name,site,skills,contract\nA1,张伟,上海,phone,ft\n",
+                           encoding="utf-8")
+    cfg_path.write_text(yaml.safe_dump(cfg.model_dump(mode="json"), allow_unicode=True),
+                        encoding="utf-8")
+    out = runner.invoke(cli, ["schedule", "solve", "--requirements", str(req_path),
+                              "--agents", str(agents_path), "--config", str(cfg_path),
+                              "-o", str(tmp_path / "排班.csv"), "--pattern-bound", "20",
+                              "--json"])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.stdout)
+    assert data["pattern_bound"] == pytest.approx(data["objective"], abs=0.05)
+    assert data["lp_bound"] < data["pattern_bound"] - 100
+    assert data["best_bound"] == pytest.approx(data["pattern_bound"])
+    assert data["status"] == "optimal"
+    bad = runner.invoke(cli, ["schedule", "solve", "--requirements", str(req_path),
+                              "--agents", str(agents_path), "--config", str(cfg_path),
+                              "-o", str(tmp_path / "x.csv"), "--pattern-bound", "-1"])
+    assert bad.exit_code == 2 and "--pattern-bound" in bad.output

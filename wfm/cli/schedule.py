@@ -28,6 +28,9 @@ def schedule() -> None:
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Roster: .xlsx (Roster, Timeline, Coverage, Summary, Settings) or .csv.")
 @click.option("--time-limit", type=float, default=None, help="Seconds (overrides the config).")
+@click.option("--pattern-bound", "pattern_seconds", type=float, default=None,
+              help="After the search, spend up to this many seconds on the weekly-pattern "
+              "bound (column generation), stronger than the LP bound.")
 @click.option("--skills", default=None, help="Only these skills, comma-separated.")
 @click.option("--start", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="First day of the roster (default: the requirements' first day).")
@@ -35,8 +38,8 @@ def schedule() -> None:
               help="Days in the roster (contracts are weekly: at most 7).")
 @centre_option
 @json_option
-def solve(requirements_path, agents_path, config_path, output, time_limit, skills, start, days,
-          centre_path, as_json) -> None:
+def solve(requirements_path, agents_path, config_path, output, time_limit, pattern_seconds,
+          skills, start, days, centre_path, as_json) -> None:
     """Solve the roster: status, objective, best bound, gap, coverage, violations.
 
     A requirements file longer than --days (e.g. `wfm staff` on an 8-week forecast) is cut
@@ -59,6 +62,11 @@ def solve(requirements_path, agents_path, config_path, output, time_limit, skill
     if time_limit is not None:
         cfg = cfg.model_copy(update={"solver": cfg.solver.model_copy(
             update={"time_limit_seconds": time_limit})})
+    if pattern_seconds is not None:
+        if pattern_seconds < 0:
+            raise DataError(f"--pattern-bound {pattern_seconds:g}: expected seconds ≥ 0")
+        cfg = cfg.model_copy(update={"solver": cfg.solver.model_copy(
+            update={"pattern_bound_seconds": pattern_seconds})})
     vocab = load_vocabulary(centre_path)
     requirements = read_validated(requirements_path, Contract("requirements", (
         Column("interval_start", "timestamp"), Column("site", "label"),
@@ -128,9 +136,10 @@ def _render(result, output: str) -> None:
     from wfm.cli.console import note, table
 
     gap = "—" if result.gap is None else f"{result.gap:.1%}"
-    table("Schedule", ["status", "objective", "best bound", "gap", "LP bound", "seconds",
-                       "shifts"],
+    table("Schedule", ["status", "objective", "best bound", "gap", "LP bound",
+                       "pattern bound", "seconds", "shifts"],
           [[result.status, result.objective, result.best_bound, gap, result.lp_bound,
+            "—" if result.pattern_bound is None else result.pattern_bound,
             round(result.seconds, 1), len(result.assignments)]])
     cov = result.coverage
     if cov is not None and len(cov):

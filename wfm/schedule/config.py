@@ -104,6 +104,9 @@ class Solver(StrictModel):
         "single: one CP-SAT model (proves optima on small rosters); lns: a greedy first "
         "roster, then neighbourhoods of agents and days solved with the others fixed (large "
         "rosters); auto: lns above 40 agents when coverage is soft"))
+    pattern_bound_seconds: float = Field(0.0, ge=0, description=(
+        "after the search, up to this many seconds of column generation over agents' whole "
+        "weeks for a stronger lower bound than the LP's (0: off); 150 agents need about 120 s"))
     log: bool = False
 
 

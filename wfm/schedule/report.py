@@ -169,6 +169,8 @@ def _summary(book: Workbook, result: ScheduleResult, cfg: ScheduleConfig,
         ("status", result.status), ("objective", result.objective),
         ("best bound", result.best_bound), ("gap", result.gap),
         ("LP bound", result.lp_bound if result.lp_bound is not None else "not computed"),
+        ("weekly-pattern bound", result.pattern_bound if result.pattern_bound is not None
+         else "not computed (solver.pattern_bound_seconds)"),
         ("solve seconds", round(result.seconds, 1)), ("shifts", len(result.assignments)),
         ("paid hours", round(paid, 2)), ("short agent-hours", round(float(short), 2)),
         ("over agent-hours", round(float(over), 2)),

@@ -37,10 +37,12 @@ class ScheduleResult:
     notes: list[str] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
     lp_bound: float | None = None  # LP relaxation of the coverage problem (bound.py)
+    pattern_bound: float | None = None  # weekly-pattern bound (columns.py), when asked for
 
     def to_json(self) -> dict[str, Any]:
         return {"status": self.status, "objective": self.objective,
                 "best_bound": self.best_bound, "gap": self.gap, "lp_bound": self.lp_bound,
+                "pattern_bound": self.pattern_bound,
                 "seconds": self.seconds, "assignments": self.assignments,
                 "coverage": self.coverage.to_dict(orient="records"),
                 "violations": self.violations, "notes": self.notes,
@@ -187,13 +189,33 @@ def solve_schedule(requirements: pd.DataFrame, agents: pd.DataFrame, cfg: Schedu
         bound = lp.value if lp else None
     elif searched is not problem:  # CP-SAT's bound is for the restricted model only
         bound = lp.value if lp else None
+    pattern = _pattern_bound(problem, cfg)
+    if pattern is not None and (bound is None or pattern > bound):
+        bound = pattern  # a valid bound for the whole problem, stronger than the LP's
+        if objective <= bound + 1e-6:
+            name = "optimal"
     gap = abs(objective - bound) / max(abs(objective), 1e-9) \
         if objective and bound is not None else (0.0 if bound is not None else None)
     result = ScheduleResult(name, objective, bound, gap, seconds, _assignments(model, solver),
                             _coverage(model, solver, requirements), _violations(model, solver),
                             progress.points, problem.notes)
     result.lp_bound = lp.value if lp else None
+    result.pattern_bound = pattern
     return result
+
+
+def _pattern_bound(problem: Problem, cfg: ScheduleConfig) -> float | None:
+    """The weekly-pattern bound when ``solver.pattern_bound_seconds`` asks for it (after the
+    search, in that many more seconds); None when off, with hard coverage (the master prices
+    coverage as soft) or when no round finished."""
+    seconds = cfg.solver.pattern_bound_seconds
+    if not seconds or cfg.rules.coverage == "hard":
+        return None
+    from wfm.schedule.columns import ColumnGeneration
+
+    result = ColumnGeneration(problem, cfg.solver.workers, cfg.solver.seed).run(
+        time.perf_counter() + seconds)
+    return result.bound
 
 
 def use_lns(problem: Problem, cfg: ScheduleConfig) -> bool:
