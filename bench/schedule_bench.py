@@ -14,7 +14,10 @@ With --named it also solves seeded named rosters (50 and 150 agents on one site 
 --named-limit, 500 on two sites at 120 s) with each of --strategies (the large-neighbourhood
 search and one CP-SAT model) and reports the time to the first roster and the gap to the LP
 bound at the time limit. --scaling solves only named rosters, varying agents and days (the
-number of quarter-hour slots), and prints the same table.
+number of quarter-hour slots), and prints the same table. --pattern-seconds N adds each named
+instance's weekly-pattern bound (column generation over whole weeks, wfm/schedule/columns.py,
+run alone before the solves) and the gap to it: the LP bound ignores days off, rest and weekend
+pairs, so the pattern bound says how close any roster could come.
 """
 
 from __future__ import annotations
@@ -94,16 +97,21 @@ def named_instance(agents: int, sites: int = 1, days: int = 7, seed: int = 0):
     return requirements, pd.DataFrame(roster), cfg
 
 
-def named(sizes: list[tuple[int, int, int, float]], strategies: list[str]) -> None:
+def named(sizes: list[tuple[int, int, int, float]], strategies: list[str],
+          pattern_seconds: float = 0.0) -> None:
     """Solve each (agents, sites, days, time limit) instance with each strategy; one table.
-    The time limit covers everything (building, the LP bound, the search, the report)."""
+    The time limit covers everything (building, the LP bound, the search, the report). With
+    ``pattern_seconds``, each instance's weekly-pattern bound (column generation, run alone
+    beforehand) is printed too, with the gap to it."""
+    from wfm.schedule.columns import ColumnGeneration
+    from wfm.schedule.problem import build_problem
     from wfm.schedule.solve import solve_schedule
 
-    print("\nnamed rosters, 96 quarter-hours a day, 3 skills per site; gap = 1 - LP bound / "
-          "objective")
+    print("\nnamed rosters, 96 quarter-hours a day, 3 skills per site; gap = 1 - bound / "
+          "objective; pattern bound: column generation over whole weeks (* converged)")
     print(f"{'agents':>7}{'sites':>6}{'days':>5}{'slots':>6}{'strategy':>9}{'limit s':>8}"
           f"{'first roster s':>16}{'objective':>12}{'LP bound':>12}{'gap to LP':>11}"
-          f"{'wall s':>8}")
+          f"{'pattern bd':>12}{'gap to pat':>11}{'wall s':>8}")
     for agents, sites, days, limit in sizes:
         req, roster, cfg = named_instance(agents, sites, days)
         if days < 7:  # a shorter horizon: the week's maximum pro rata, no minimum (leave
@@ -113,16 +121,27 @@ def named(sizes: list[tuple[int, int, int, float]], strategies: list[str]) -> No
                 "max_hours_week": c.max_hours_week * days / 7 + 8.5,
                 "max_days": min(c.max_days, days),
                 "min_consecutive_days_off": 0}) for name, c in cfg.contracts.items()}})
+        pattern, mark = None, ""
+        if pattern_seconds:
+            t0 = time.perf_counter()
+            cg = ColumnGeneration(build_problem(req, roster, cfg), cfg.solver.workers,
+                                  cfg.solver.seed).run(t0 + pattern_seconds)
+            pattern, mark = cg.bound, "*" if cg.converged else " "
+            print(f"  (pattern bound: {cg.iterations} rounds, {cg.columns} weeks, "
+                  f"{cg.seconds:.0f} s, {'converged' if cg.converged else 'not converged'}; "
+                  f"master LP {cg.lp_value:,.0f})", flush=True)
         for strategy in strategies:
             run = cfg.model_copy(update={"solver": cfg.solver.model_copy(
                 update={"time_limit_seconds": limit, "strategy": strategy})})
             r = solve_schedule(req, roster, run)
             first = r.progress[0][0] if r.progress else float("nan")
             gap = 1 - r.lp_bound / r.objective if r.objective and r.lp_bound else float("nan")
+            pgap = 1 - pattern / r.objective if r.objective and pattern else float("nan")
+            shown = f"{pattern:>11,.0f}{mark}" if pattern is not None else f"{'—':>12}"
             print(f"{agents:>7}{sites:>6}{days:>5}{days * 96:>6}{strategy:>9}{limit:>8g}"
                   f"{first:>16.1f}{r.objective or float('nan'):>12,.0f}"
-                  f"{r.lp_bound or float('nan'):>12,.0f}{gap:>10.1%}{r.seconds:>8.1f}",
-                  flush=True)
+                  f"{r.lp_bound or float('nan'):>12,.0f}{gap:>10.1%}{shown}{pgap:>10.1%}"
+                  f"{r.seconds:>8.1f}", flush=True)
 
 
 def main() -> None:
@@ -137,16 +156,27 @@ def main() -> None:
                         help="Named rosters only: how time and gap scale with agents and days.")
     parser.add_argument("--strategies", default="lns,single",
                         help="Roster search strategies to compare (solver.strategy).")
+    parser.add_argument("--pattern-seconds", type=float, default=0,
+                        help="Also compute each named instance's weekly-pattern bound (column "
+                        "generation) for up to this many seconds; 150 agents need ~120 s.")
+    parser.add_argument("--sizes", default=None,
+                        help="Named instances as agents:sites[:days], comma-separated "
+                        "(default 50:1,150:1,500:2).")
     args = parser.parse_args()
     strategies = args.strategies.split(",")
     if args.scaling:
         limit = args.named_limit
         named([(25, 1, 7, limit), (50, 1, 7, limit), (100, 1, 7, limit), (150, 1, 7, limit),
-               (150, 1, 1, limit), (150, 1, 3, limit), (300, 2, 7, limit)], strategies)
+               (150, 1, 1, limit), (150, 1, 3, limit), (300, 2, 7, limit)], strategies,
+              args.pattern_seconds)
         return
     if args.named:
-        named([(50, 1, 7, args.named_limit), (150, 1, 7, args.named_limit),
-               (500, 2, 7, max(args.named_limit, 120))], strategies)
+        sizes = [(50, 1, 7), (150, 1, 7), (500, 2, 7)]
+        if args.sizes:
+            sizes = [tuple(int(x) for x in (item.split(":") + ["7"])[:3])
+                     for item in args.sizes.split(",")]
+        named([(n, s, d, args.named_limit if n < 500 else max(args.named_limit, 120))
+               for n, s, d in sizes], strategies, args.pattern_seconds)
     cover, labels = shift_matrix(PERIODS, LENGTHS)
     cost = np.array([length // 2 for _, length in labels])  # paid hours, whole hours here
     python = peer_python(args.peer_python)
