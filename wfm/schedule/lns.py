@@ -114,8 +114,8 @@ class Lns:
         """Solve ``members`` on ``free_days`` with everybody else fixed; their days outside
         ``free_days`` stay as in ``roster``. Returns (status, {agent: (days, skill, own)}).
         ``pin``: each break of a free day's option is placed before the solve, where it loses
-        least against the others' staffing (as one agent's best response would place it):
-        a model several times smaller, for neighbourhoods that move whole shifts."""
+        least against the others' staffing (``pricing.best_breaks``): a model several times
+        smaller, for neighbourhoods that move whole shifts."""
         p = self.p
         fixed = {key: arr.copy() for key, arr in roster.supply.items()}
         for a in members:
@@ -128,6 +128,7 @@ class Lns:
             space = self.full.agents[a].options if wide else self.space[a]
             kept = set()  # slots of the days kept as they are: their work stays in ``fixed``
             options = []
+            worth = self._worth(agent, fixed) if pin else None
             for d in range(p.days):
                 now = roster.days[a].get(d)
                 if d in free_days and breaks_only:  # the shift stays; breaks and skills move
@@ -139,15 +140,12 @@ class Lns:
                     if now is not None and now.option not in day:
                         day.append(now.option)
                     if pin:
-                        worth = self._worth(agent, fixed)
                         pinned = []
                         for opt in day:
                             starts, value = best_breaks(opt, worth)
                             if value == float("-inf"):
                                 continue
-                            one = replace(opt, breaks=tuple(
-                                replace(b, starts=(s,))
-                                for b, s in zip(opt.breaks, starts, strict=True)))
+                            one = _pinned(Worked(opt, starts))
                             original[id(one)] = opt
                             pinned.append(one)
                         day = pinned

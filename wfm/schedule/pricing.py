@@ -1,12 +1,13 @@
 """One agent's best week when each worked slot has a worth: the pricing problem.
 
-Both the column generation (columns.py: the worth is the master LP's dual) and the
-large-neighbourhood search's best response (lns.py: the worth is what one more agent saves at
-the slot, the rest of the roster fixed) ask it. The answer is exact: each option's breaks go
-where they lose the least worth (break windows of one shift are independent unless they
-overlap, when every combination is tried), and the week — one option or none per day — is a
-small CP-SAT model, the roster model of that agent alone (``RosterModel(coverage=False)``), so
-every hard rule of the contract holds and every soft rule is priced as in the full model.
+The column generation (columns.py) asks it, the worth being the master LP's dual; the
+large-neighbourhood search (lns.py) uses ``best_breaks`` to place the breaks of whole-week
+neighbourhoods, the worth being what one more agent saves at the slot. The answer is exact:
+each option's breaks go where they lose the least worth (break windows of one shift are
+independent unless they overlap, when every combination is tried), and the week — one option
+or none per day — is a small CP-SAT model, the roster model of that agent alone
+(``RosterModel(coverage=False)``), so every hard rule of the contract holds and every soft rule
+is priced as in the full model.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from ortools.sat.python import cp_model
 
+from wfm.schedule.hint import working_slots
 from wfm.schedule.model import SCALE, RosterModel
 from wfm.schedule.problem import AgentSpec, Option, Problem
 
@@ -118,10 +120,5 @@ class WeekPricer:
         return solver.best_objective_bound / SCALE, weeks
 
     def work(self, days: dict[int, tuple[int, tuple[int, ...]]]) -> tuple[int, ...]:
-        out = []
-        for d, (o, starts) in sorted(days.items()):
-            opt = self.spec.options[d][o]
-            off = {t for b, s in zip(opt.breaks, starts, strict=True)
-                   for t in range(s, s + b.length)}
-            out += [t for t in range(opt.start, min(opt.end, self.n_slots)) if t not in off]
-        return tuple(out)
+        return tuple(t for d, (o, starts) in sorted(days.items())
+                     for t in working_slots(self.spec.options[d][o], self.n_slots, starts))
