@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -23,7 +24,7 @@ import pandas as pd
 from ortools.sat.python import cp_model
 
 from wfm.schedule.config import Solver
-from wfm.schedule.problem import Problem, paid_slots
+from wfm.schedule.problem import Option, Problem, paid_slots
 
 SCALE = 100  # objective coefficients carry two decimals
 
@@ -78,11 +79,15 @@ class RosterModel:
     def __init__(self, problem: Problem, guarded: bool = False,
                  fixed: dict[tuple[str, str], np.ndarray] | None = None,
                  forced: frozenset[tuple[int, int]] = frozenset(),
-                 frozen: frozenset[tuple[int, int]] = frozenset(), coverage: bool = True):
+                 frozen: frozenset[tuple[int, int]] = frozenset(), coverage: bool = True,
+                 breaks: bool = True):
         self.p = problem
         # ``coverage=False``: shifts, breaks and every agent's own rules only — no working
         # slots, skills or coverage (a caller adds its own objective for what to cover).
         self.with_coverage = coverage
+        # ``breaks=False`` (with ``coverage=False`` only): no break positions either; a caller
+        # places the breaks itself (grouped.py counts them per group of like agents).
+        self.with_breaks = breaks or coverage
         # ``fixed``: agents per (site, skill) and slot supplied by agents outside this model
         # (a neighbourhood of the LNS); coverage counts them, and slots no agent of this model
         # can touch are left out. ``forced``: (agent, day) pairs that must be worked.
@@ -104,6 +109,9 @@ class RosterModel:
         self.works_day: dict[tuple[int, int], cp_model.LinearExpr] = {}
         self.penalties: list[Penalty] = []
         self.cost_terms: list[tuple[cp_model.IntVar, int, int]] = []  # (var, coef, agent)
+        # Variables that follow from an agent's shifts (penalties, runs of days off), with how:
+        # (var, agent, value given the agent's {day: option}); for complete hints.
+        self.derived: list[tuple[cp_model.IntVar, int, Callable[[dict[int, Option]], int]]] = []
         self._build()
 
     # ------------------------------------------------------------------ building blocks
@@ -129,7 +137,7 @@ class RosterModel:
                 chosen.append(x)
                 for t in range(opt.start, min(opt.end, self.p.n_slots)):
                     cover[t].append((x, 1))
-                for b, brk in enumerate(opt.breaks):
+                for b, brk in enumerate(opt.breaks if self.with_breaks else ()):
                     places = []
                     for k, s in enumerate(brk.starts):
                         v = m.new_bool_var(f"break[{agent.agent_id},{d},{o},{brk.name}@{s}]")
@@ -210,15 +218,17 @@ class RosterModel:
                    for d, options in enumerate(agent.options) for o, opt in enumerate(options))
         lo, hi = int(round(c.min_hours_week / slot_h)), int(round(c.max_hours_week / slot_h))
         self._rule(rules.contract_hours, "contract_hours", a, paid, lo, hi,
-                   int(round(SCALE * w.contract_hour * slot_h)))
+                   int(round(SCALE * w.contract_hour * slot_h)),
+                   lambda ch: sum(paid_slots(opt) for opt in ch.values()))
         days = [self.works_day[(a, d)] for d in range(self.p.days)]
         self._rule(rules.max_days, "max_days", a, sum(days), 0, c.max_days,
-                   int(round(SCALE * w.contract_hour * 8)))
+                   int(round(SCALE * w.contract_hour * 8)), len)
         span = c.max_consecutive_days + 1
         for d0 in range(0, self.p.days - span + 1):
             self._rule(rules.max_consecutive_days, "max_consecutive_days", a,
                        sum(days[d0:d0 + span]), 0, c.max_consecutive_days,
-                       int(round(SCALE * w.contract_hour * 8)))
+                       int(round(SCALE * w.contract_hour * 8)),
+                       lambda ch, d0=d0: sum(d in ch for d in range(d0, d0 + span)))
         self._days_off(a, agent, days)
         rest = int(round(c.min_rest_hours * 60 / self.p.slot_minutes))
         for d in range(self.p.days - 1):
@@ -236,6 +246,8 @@ class RosterModel:
                         else:
                             v = m.new_bool_var(f"short_rest[{agent.agent_id},{d}]")
                             m.add_bool_or([pair[0].Not(), pair[1].Not(), v])
+                            self.derived.append((v, a, lambda ch, d=d, o1=opt1, o2=opt2: int(
+                                ch.get(d) == o1 and ch.get(d + 1) == o2)))
                             self.penalties.append(Penalty("min_rest", agent.agent_id, v,
                                                           int(round(SCALE * w.contract_hour
                                                                     * 4)), "pairs", a))
@@ -257,21 +269,30 @@ class RosterModel:
         for d0 in range(self.p.days - k + 1):
             r = self.m.new_bool_var(f"days_off_run[{agent.agent_id},{d0}]")
             self.off_runs[(a, d0)] = r
+            self.derived.append((r, a, lambda ch, d0=d0: int(
+                not any(d in ch for d in range(d0, d0 + k)))))
             for d in range(d0, d0 + k):
                 if not isinstance(days[d], int):
                     self.m.add(days[d] == 0).only_enforce_if(r)
             runs.append(r)
+        days = self.p.days
         self._rule(self.p.config.rules.consecutive_days_off, "consecutive_days_off", a,
                    sum(runs), 1, len(runs),
-                   int(round(SCALE * self.p.config.weights.contract_hour * 8)))
+                   int(round(SCALE * self.p.config.weights.contract_hour * 8)),
+                   lambda ch: sum(not any(d in ch for d in range(d0, d0 + k))
+                                  for d0 in range(days - k + 1)))
 
-    def _rule(self, kind: str, rule: str, a: int, expr, lo: int, hi: int, coef: int) -> None:
+    def _rule(self, kind: str, rule: str, a: int, expr, lo: int, hi: int, coef: int,
+              value: Callable[[dict[int, Option]], int]) -> None:
+        """``lo <= expr <= hi``, hard or soft; ``value``: expr given the agent's shifts."""
         agent = self.p.agents[a]
         if kind == "hard":
             self._guard(self.m.add_linear_constraint(expr, lo, hi), rule, agent.agent_id)
             return
         short = self.m.new_int_var(0, max(lo, 0), f"{rule}_short[{agent.agent_id}]")
         extra = self.m.new_int_var(0, 10_000, f"{rule}_extra[{agent.agent_id}]")
+        self.derived += [(short, a, lambda ch: max(lo - value(ch), 0)),
+                         (extra, a, lambda ch: max(value(ch) - hi, 0))]
         self.m.add(expr + short >= lo)
         self.m.add(expr - extra <= hi)
         self.penalties += [Penalty(rule, agent.agent_id, short, coef, "below", a),
@@ -285,6 +306,7 @@ class RosterModel:
             if weekday in agent.preferred_days_off and coef:
                 v = self.m.new_bool_var(f"works_preferred_day_off[{agent.agent_id},{d}]")
                 self.m.add(v == self.works_day[(a, d)])
+                self.derived.append((v, a, lambda ch, d=d: int(d in ch)))
                 self.penalties.append(Penalty("preferred_day_off", f"{agent.agent_id}@{d}", v,
                                               coef, "days", a))
             if agent.preferred_shifts and coef:
@@ -293,6 +315,8 @@ class RosterModel:
                 if other:
                     v = self.m.new_bool_var(f"other_shift[{agent.agent_id},{d}]")
                     self.m.add(v == sum(other))
+                    self.derived.append((v, a, lambda ch, d=d, liked=agent.preferred_shifts: int(
+                        d in ch and ch[d].shift not in liked)))
                     self.penalties.append(Penalty("preferred_shift", f"{agent.agent_id}@{d}", v,
                                                   coef, "days", a))
         pair_coef = int(round(SCALE * w.weekend_pair))
@@ -300,8 +324,19 @@ class RosterModel:
             if (self.p.start.weekday() + d) % 7 == 5 and pair_coef:
                 v = self.m.new_bool_var(f"weekend_pair[{agent.agent_id},{d}]")
                 self.m.add(v >= self.works_day[(a, d)] + self.works_day[(a, d + 1)] - 1)
+                self.derived.append((v, a, lambda ch, d=d: int(d in ch and d + 1 in ch)))
                 self.penalties.append(Penalty("weekend_pair", f"{agent.agent_id}@{d}", v,
                                               pair_coef, "weekends", a))
+
+    def hint_shifts(self, chosen: list[dict[int, int]]) -> None:
+        """Hint every shift boolean from ``chosen`` (per agent: day -> option index) and every
+        variable that follows from the shifts (``derived``)."""
+        for (a, d, o), var in self.x.items():
+            self.m.add_hint(var, int(chosen[a].get(d) == o))
+        options = [{d: agent.options[d][o] for d, o in chosen[a].items()}
+                   for a, agent in enumerate(self.p.agents)]
+        for var, a, value in self.derived:
+            self.m.add_hint(var, int(value(options[a])))
 
     def conflict(self, seconds: float) -> list[tuple[str, str]] | None:
         """A minimal set of guarded hard rules that cannot hold together, or None if the

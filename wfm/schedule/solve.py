@@ -237,7 +237,7 @@ def _solve_lns(problem: Problem, searched: Problem, lp, plan: dict[int, dict[int
     the full roster model with every choice fixed (the reported objective and violations come
     from there). None when the construction finds an agent it cannot place: the caller then
     solves one model, which also explains infeasibility."""
-    from wfm.schedule.lns import Lns
+    from wfm.schedule.lns import IMPROVE_SHARE, Lns
 
     settings = cfg.solver
     deadline = t0 + settings.time_limit_seconds
@@ -251,7 +251,11 @@ def _solve_lns(problem: Problem, searched: Problem, lp, plan: dict[int, dict[int
         return None
     reserve = 0.5 + 0.004 * len(problem.agents)  # the final evaluation
     roster = lns.place_breaks(roster, deadline - reserve)
-    roster = lns.improve(roster, deadline - reserve)
+    stop = deadline - reserve
+    roster = lns.improve(roster, time.perf_counter() + IMPROVE_SHARE
+                         * max(stop - time.perf_counter(), 0.0))
+    roster = lns.sweep(roster, stop)
+    roster = lns.improve(roster, stop)  # when the sweep has nothing left to do
     model, solver, status = evaluate(problem, roster, settings)
     progress = Progress(lns.progress)
     return model, solver, status, progress
