@@ -460,13 +460,13 @@ class Lns:
                             best = value
                             self._report(roster)
 
-    def sweep(self, roster: Roster, stop: float) -> Roster:
+    def sweep(self, roster: Roster, stop: float) -> tuple[Roster, bool]:
         """Day after day until ``stop``: every agent of a site re-solved for one day in the
         grouped model (shift, breaks and skills move; the other days stay, so do weekly
         hours, rest and days off), sites side by side. Each day gets at most
         ``DAY_SECONDS`` per 150 agents of its site. A result is kept when the roster costs no
-        more. The sweep stops early when a whole round of days changed nothing and each was
-        solved to optimality (the caller then goes back to ``improve``)."""
+        more. Returns the roster and whether the sweep settled: a whole round of days changed
+        nothing and each was solved to optimality (the caller then goes back to ``improve``)."""
         workers = max(1, int(self.settings.workers))
         sites = list(self.sites)
         per_site = max(1, workers // len(sites))
@@ -497,7 +497,7 @@ class Lns:
                     self._report(roster)
                 quiet = quiet + 1 if value >= before and proven else 0
                 d = (d + 1) % self.p.days
-        return roster
+        return roster, quiet >= self.p.days
 
     def _neighbourhood(self, roster: Roster, budgets: dict[str, int], busy: set[int]
                        ) -> tuple[str, list[int], set[int]]:

@@ -254,8 +254,14 @@ def _solve_lns(problem: Problem, searched: Problem, lp, plan: dict[int, dict[int
     stop = deadline - reserve
     roster = lns.improve(roster, time.perf_counter() + IMPROVE_SHARE
                          * max(stop - time.perf_counter(), 0.0))
-    roster = lns.sweep(roster, stop)
-    roster = lns.improve(roster, stop)  # when the sweep has nothing left to do
+    while stop - time.perf_counter() > 0.5:
+        roster, settled = lns.sweep(roster, stop)
+        if not settled:
+            break  # out of time
+        # every day is at its optimum given the others: move days off and whole weeks, then
+        # sweep again
+        roster = lns.improve(roster, min(stop, time.perf_counter() + max(
+            2.0, IMPROVE_SHARE * (stop - time.perf_counter()))))
     model, solver, status = evaluate(problem, roster, settings)
     progress = Progress(lns.progress)
     return model, solver, status, progress
