@@ -464,23 +464,28 @@ class Lns:
         """Day after day until ``stop``: every agent of a site re-solved for one day in the
         grouped model (shift, breaks and skills move; the other days stay, so do weekly
         hours, rest and days off), sites side by side. Each day gets at most
-        ``DAY_SECONDS`` per 150 agents of its site. A result is kept when the roster costs no
-        more. Returns the roster and whether the sweep settled: a whole round of days changed
-        nothing and each was solved to optimality (the caller then goes back to ``improve``)."""
+        ``DAY_SECONDS`` per 150 agents of its site, and in the first round no more than an
+        equal share of the time left, so that every day gets its turn. A result is kept when
+        the roster costs no more. Returns the roster and whether the sweep settled: a whole
+        round of days changed nothing and each was solved to optimality (the caller then goes
+        back to ``improve``)."""
         workers = max(1, int(self.settings.workers))
         sites = list(self.sites)
         per_site = max(1, workers // len(sites))
-        d, quiet = 0, 0
+        d, quiet, turns = 0, 0, 0
         with ThreadPoolExecutor(max_workers=min(workers, len(sites))) as pool:
             while quiet < self.p.days:
                 left = stop - time.perf_counter()
                 if left < 0.5:
                     break
+                # the first round shares the time left so that every day gets its turn
+                share = left / (self.p.days - turns) if turns < self.p.days else left
                 futures = [pool.submit(self._solve_grouped, roster, self.sites[site], {d},
-                                       min(left, float(np.clip(
+                                       min(share, float(np.clip(
                                            DAY_SECONDS * len(self.sites[site]) / 150, 1.0,
                                            4 * DAY_SECONDS))), self._seed(), per_site)
                            for site in sites]
+                turns += 1
                 before = self.total(roster)
                 proven = True
                 for future in futures:
