@@ -125,10 +125,7 @@ class Lns:
         least against the others' staffing (``pricing.best_breaks``): a model several times
         smaller, for neighbourhoods that move whole shifts."""
         p = self.p
-        fixed = {key: arr.copy() for key, arr in roster.supply.items()}
-        for a in members:
-            for key, slots in roster.contribution(a, p.agents[a].site).items():
-                fixed[key][slots] -= 1
+        fixed = self._others(roster, members)
         original: dict[int, Option] = {}  # id of a pinned option -> the option it pins
         specs, forced, frozen = [], set(), set()
         for i, a in enumerate(members):
@@ -157,12 +154,8 @@ class Lns:
                             original[id(one)] = opt
                             pinned.append(one)
                         day = pinned
-                elif now is not None:  # kept: the shift and its breaks as they are
-                    day = [_pinned(now)]
-                    forced.add((i, d))
-                    kept.update(range(now.option.start, min(now.option.end, p.n_slots)))
                 else:
-                    day = []
+                    day = self._keep(now, i, d, forced, kept)
                 options.append(day)
             for key, slots in roster.contribution(a, agent.site).items():
                 fixed[key][[t for t in slots if t in kept]] += 1  # kept days stay counted
@@ -218,6 +211,24 @@ class Lns:
             out[a] = (days, skill, own[i])
         return status, out
 
+    def _others(self, roster: Roster, members: list[int]) -> dict[tuple[str, str], np.ndarray]:
+        """Agents per (site, skill) and slot in ``roster`` without ``members``."""
+        fixed = {key: arr.copy() for key, arr in roster.supply.items()}
+        for a in members:
+            for key, slots in roster.contribution(a, self.p.agents[a].site).items():
+                fixed[key][slots] -= 1
+        return fixed
+
+    def _keep(self, now: Worked | None, i: int, d: int, forced: set, kept: set[int]
+              ) -> list[Option]:
+        """The options of a day a neighbourhood keeps: its shift with its breaks as they are
+        (forced; its slots added to ``kept``), or none."""
+        if now is None:
+            return []
+        forced.add((i, d))
+        kept.update(range(now.option.start, min(now.option.end, self.p.n_slots)))
+        return [_pinned(now)]
+
     def _solve_grouped(self, roster: Roster, members: list[int], free_days: set[int],
                        seconds: float, seed: int, workers: int = 1
                        ) -> tuple[int, dict[int, tuple[dict, dict, int]]] | None:
@@ -225,10 +236,7 @@ class Lns:
         group of like agents, so a neighbourhood can hold every agent of a site for a day or
         two. Starts from the incumbent (a hint), so the result is rarely worse."""
         p = self.p
-        fixed = {key: arr.copy() for key, arr in roster.supply.items()}
-        for a in members:
-            for key, slots in roster.contribution(a, p.agents[a].site).items():
-                fixed[key][slots] -= 1
+        fixed = self._others(roster, members)
         specs, forced, kept_slots = [], set(), []
         hint_days, hint_skill = [], []
         for i, a in enumerate(members):
@@ -243,12 +251,8 @@ class Lns:
                     day = list(self.space[a][d])
                     if now is not None and now.option not in day:
                         day.append(now.option)
-                elif now is not None:
-                    day = [now.option]
-                    forced.add((i, d))
-                    kept.update(range(now.option.start, min(now.option.end, p.n_slots)))
                 else:
-                    day = []
+                    day = self._keep(now, i, d, forced, kept)
                 options.append(day)
             for key, slots in roster.contribution(a, agent.site).items():
                 fixed[key][[t for t in slots if t in kept]] += 1
