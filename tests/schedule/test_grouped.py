@@ -131,3 +131,36 @@ def test_day_sweep_improves_and_keeps_every_rule():
     assert solver.objective_value == pytest.approx(lns.total(swept))
     assert lns.progress[-1][1] == pytest.approx(lns.total(swept) / SCALE)
     assert check_schedule(_assignments(model, solver), frame, cfg, req) == []
+
+
+def test_day_sweep_in_parts_keeps_every_rule(monkeypatch):
+    """A site larger than ``DAY_AGENTS`` is solved in parts, one after the other: the roster
+    still improves, prices as the roster model says, and keeps every rule."""
+    import wfm.schedule.lns as lns_module
+
+    monkeypatch.setattr(lns_module, "DAY_AGENTS", 4)
+    cfg = lns_config(seconds=6)
+    cfg = cfg.model_copy(update={"contracts": {"ft": cfg.contracts["ft"].model_copy(update={
+        "min_hours_week": 8, "min_consecutive_days_off": 2, "max_days": 4})}})
+    frame = _frame(10, 3)
+    req = pd.concat([week_of_demand(1), week_of_demand(1, "wechat")], ignore_index=True)
+    problem = build_problem(req, frame, cfg)
+    t0 = time.perf_counter()
+    lns = Lns(problem, cfg.solver, t0 + 6, t0, lp_relaxation(problem).value)
+    solved: list[int] = []
+    original = Lns._solve_grouped
+
+    def spy(self, roster, members, *args, **kwargs):
+        solved.append(len(members))
+        return original(self, roster, members, *args, **kwargs)
+
+    monkeypatch.setattr(Lns, "_solve_grouped", spy)
+    first = lns.construct(greedy(problem), list(range(10)))
+    assert first is not None
+    swept, _ = lns.sweep(first, time.perf_counter() + 5)
+    assert solved and max(solved) <= 4 and sum(solved[:3]) == 10  # day 0 in parts of 4, 3, 3
+    assert lns.total(swept) < lns.total(first)
+    model, solver, status = solve_fixed(problem, swept.days, swept.skill)
+    assert status == cp_model.OPTIMAL
+    assert solver.objective_value == pytest.approx(lns.total(swept))
+    assert check_schedule(_assignments(model, solver), frame, cfg, req) == []
