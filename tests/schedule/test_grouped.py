@@ -108,10 +108,9 @@ def test_a_complete_hint_reproduces_the_roster():
     assert solver.objective_value + grouped.constant == pytest.approx(lns.total(first))
 
 
-def test_day_sweep_improves_and_keeps_every_rule():
-    """From the greedy roster, the day sweep (every agent, one day at a time, grouped model)
-    never makes the roster worse, its running objective is the roster model's, and the
-    checker accepts the result."""
+def _sweep_instance():
+    """Ten agents (three blended) over a week of one phone and one WeChat agent's demand;
+    the greedy leaves the day sweep much to do (11,060 -> 4,246 when written)."""
     cfg = lns_config(seconds=6)
     cfg = cfg.model_copy(update={"contracts": {"ft": cfg.contracts["ft"].model_copy(update={
         "min_hours_week": 8, "min_consecutive_days_off": 2, "max_days": 4})}})
@@ -120,6 +119,14 @@ def test_day_sweep_improves_and_keeps_every_rule():
     problem = build_problem(req, frame, cfg)
     t0 = time.perf_counter()
     lns = Lns(problem, cfg.solver, t0 + 6, t0, lp_relaxation(problem).value)
+    return cfg, frame, req, problem, lns
+
+
+def test_day_sweep_improves_and_keeps_every_rule():
+    """From the greedy roster, the day sweep (every agent, one day at a time, grouped model)
+    never makes the roster worse, its running objective is the roster model's, and the
+    checker accepts the result."""
+    cfg, frame, req, problem, lns = _sweep_instance()
     first = lns.construct(greedy(problem), sorted(range(10), key=lambda a: len(
         problem.agents[a].skills)))
     assert first is not None
@@ -139,14 +146,7 @@ def test_day_sweep_in_parts_keeps_every_rule(monkeypatch):
     import wfm.schedule.lns as lns_module
 
     monkeypatch.setattr(lns_module, "DAY_AGENTS", 4)
-    cfg = lns_config(seconds=6)
-    cfg = cfg.model_copy(update={"contracts": {"ft": cfg.contracts["ft"].model_copy(update={
-        "min_hours_week": 8, "min_consecutive_days_off": 2, "max_days": 4})}})
-    frame = _frame(10, 3)
-    req = pd.concat([week_of_demand(1), week_of_demand(1, "wechat")], ignore_index=True)
-    problem = build_problem(req, frame, cfg)
-    t0 = time.perf_counter()
-    lns = Lns(problem, cfg.solver, t0 + 6, t0, lp_relaxation(problem).value)
+    cfg, frame, req, problem, lns = _sweep_instance()
     solved: list[int] = []
     original = Lns._solve_grouped
 
