@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.sat.python import cp_model
 
+from wfm.schedule.hint import working_slots
 from wfm.schedule.model import SCALE, RosterModel
 from wfm.schedule.problem import Option, Problem
 
@@ -150,24 +151,23 @@ class Grouped:
             for b, at in enumerate(self.places[(g, key)]):
                 for v, s in zip(at, breaks[b].starts, strict=True):
                     self.m.add_hint(v, sum(days[a][d][1][b] == s for a in who))
-        served: dict[tuple, int] = defaultdict(int)
+        served: dict[tuple, int] = defaultdict(int)  # (group, slot, skill) -> agents
+        supply: dict[tuple[str, str, int], int] = defaultdict(int)  # (site, skill, slot)
         for a, agent in enumerate(p.agents):
             for t, k in skill[a].items():
                 served[((agent.site, agent.skills), t, k)] += 1
+                supply[(agent.site, k, t)] += 1
         for key, v in self.serve.items():
             self.m.add_hint(v, served.get(key, 0))
-        for (site, skill_name, t), u in self.under.items():
-            supply = sum(
-                served.get((g, t, skill_name), 0) for g in self.members if g[0] == site
-                and skill_name in g[1])
-            req = self.required[(site, skill_name, t)]
-            self.m.add_hint(u, max(req - supply, 0))
-            self.m.add_hint(self.over[(site, skill_name, t)], max(supply - req, 0))
+        for key, u in self.under.items():
+            req, got = self.required[key], supply.get(key, 0)
+            self.m.add_hint(u, max(req - got, 0))
+            self.m.add_hint(self.over[key], max(got - req, 0))
 
     def result(self, solver: cp_model.CpSolver) -> dict[int, AgentResult]:
         """Hand the counts back to named agents: each option's break positions to the agents
-        working it; each slot's skills first to agents who served the
-        same skill in the slot before (fewer switches), then to the rest."""
+        working it; each slot's skills first to agents who served the same skill in the slot
+        before (fewer switches), then to the rest."""
         p = self.p
         out = {a: AgentResult({}, {}) for a in range(len(p.agents))}
         for g, by_option in self.members.items():
@@ -175,12 +175,12 @@ class Grouped:
             at_slot: dict[int, list[int]] = defaultdict(list)  # slot -> agents working then
             for key, who in by_option.items():
                 d = key[0]
+                option_of = dict(who)  # agent -> its index of this option
                 chosen = sorted(a for a, o in who
                                 if solver.boolean_value(self.agents.x[(a, d, o)]))
                 if not chosen:
                     continue
-                opt = p.agents[chosen[0]].options[d][next(o for a, o in who
-                                                           if a == chosen[0])]
+                opt = p.agents[chosen[0]].options[d][option_of[chosen[0]]]
                 starts: dict[int, list[int]] = {a: [] for a in chosen}
                 for b, brk in enumerate(opt.breaks):
                     given = [s for v, s in zip(self.places[(g, key)][b], brk.starts, strict=True)
@@ -188,13 +188,9 @@ class Grouped:
                     for a, s in zip(chosen, given, strict=True):
                         starts[a].append(s)
                 for a in chosen:
-                    mine = p.agents[a].options[d][next(o for aa, o in who if aa == a)]
-                    out[a].days[d] = (mine, tuple(starts[a]))
-                    off = {t for s, brk in zip(starts[a], opt.breaks, strict=True)
-                           for t in range(s, s + brk.length)}
-                    for t in range(opt.start, min(opt.end, p.n_slots)):
-                        if t not in off:
-                            at_slot[t].append(a)
+                    out[a].days[d] = (p.agents[a].options[d][option_of[a]], tuple(starts[a]))
+                    for t in working_slots(opt, p.n_slots, tuple(starts[a])):
+                        at_slot[t].append(a)
             last: dict[int, str] = {}
             for t in sorted(at_slot):
                 who = at_slot[t]

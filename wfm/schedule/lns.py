@@ -488,11 +488,12 @@ class Lns:
                     parts.append([sorted(agents[i::n]) for i in range(n)])
                 waves = [[p[i] for p in parts if i < len(p)] for i in range(max(map(len, parts)))]
                 before = self.total(roster)
-                proven = True
+                proven, out_of_time = True, False
                 for w, wave in enumerate(waves):
                     left = stop - time.perf_counter()
                     if left < 0.5:
-                        return roster, False
+                        out_of_time = True
+                        break
                     # the first round shares the time left so that every day gets its turn
                     share = (left / (self.p.days - turns) if turns < self.p.days else left) \
                         / (len(waves) - w)
@@ -513,7 +514,9 @@ class Lns:
                 turns += 1
                 value = self.total(roster)
                 if value < before:
-                    self._report(roster)
+                    self._report(roster)  # also what earlier parts of a day cut short found
+                if out_of_time:
+                    return roster, False
                 quiet = quiet + 1 if value >= before and proven else 0
                 d = (d + 1) % self.p.days
         return roster, quiet >= self.p.days

@@ -275,12 +275,12 @@ class RosterModel:
                 if not isinstance(days[d], int):
                     self.m.add(days[d] == 0).only_enforce_if(r)
             runs.append(r)
-        days = self.p.days
+        horizon = self.p.days
         self._rule(self.p.config.rules.consecutive_days_off, "consecutive_days_off", a,
                    sum(runs), 1, len(runs),
                    int(round(SCALE * self.p.config.weights.contract_hour * 8)),
                    lambda ch: sum(not any(d in ch for d in range(d0, d0 + k))
-                                  for d0 in range(days - k + 1)))
+                                  for d0 in range(horizon - k + 1)))
 
     def _rule(self, kind: str, rule: str, a: int, expr, lo: int, hi: int, coef: int,
               value: Callable[[dict[int, Option]], int]) -> None:
