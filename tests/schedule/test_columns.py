@@ -166,7 +166,9 @@ def test_solve_reports_the_pattern_bound_when_asked(runner, tmp_path):
     data = json.loads(out.stdout)
     assert data["pattern_bound"] == pytest.approx(data["objective"], abs=0.05)
     assert data["lp_bound"] < data["pattern_bound"] - 100
-    assert data["best_bound"] == pytest.approx(data["pattern_bound"])
+    # the best bound is the stronger of the pattern bound and the model's own (here the single
+    # model proves the optimum over every option too)
+    assert data["best_bound"] >= data["pattern_bound"] - 1e-9
     assert data["status"] == "optimal"
     bad = runner.invoke(cli, ["schedule", "solve", "--requirements", str(req_path),
                               "--agents", str(agents_path), "--config", str(cfg_path),

@@ -75,6 +75,23 @@ def test_known_optimum_second_agent_covers_the_break():
     assert (cov["scheduled"] >= cov["required"]).all()
 
 
+def test_optimal_only_over_every_option(monkeypatch):
+    """The LP-guided search keeps 4 of the 6 shift options; its optimum (187) is above the LP
+    bound, so only the full model, started from it, proves it over every option. Without the
+    time for that the roster is reported feasible, with a note, not optimal."""
+    import wfm.schedule.solve as solve
+
+    req = requirement([(8 + h / 2, "phone", 1) for h in range(8)])
+    proven = solve_schedule(req, roster(2), config())
+    assert (proven.status, proven.objective, proven.best_bound) == ("optimal", 187, 187)
+    assert proven.lp_bound < 187 and proven.notes == []
+    monkeypatch.setattr(solve, "WIDE_MIN_SECONDS", 1e9)
+    restricted = solve_schedule(req, roster(2), config())
+    assert restricted.objective == 187 and restricted.status == "feasible"
+    assert restricted.best_bound == restricted.lp_bound and restricted.gap > 0.7
+    assert any("solver.lp_guided" in n for n in restricted.notes)
+
+
 def test_breaks_move_to_where_coverage_has_slack():
     """Two agents, demand 2 except 1 at 10:00-10:30: both tea breaks cannot fall there
     (the window allows 09:00-10:00 or 10:00-11:00 for an 08:00 start) — one can."""
@@ -175,6 +192,10 @@ def test_every_schedule_keeps_every_hard_rule(agents, skills, demand, max_days, 
     result = solve_schedule(req, frame, cfg)
     assert result.status in ("optimal", "feasible")
     assert check_schedule(result.assignments, frame, cfg, req) == []
+    # "optimal" is said only with a bound for the whole problem that meets the objective (not
+    # when only the LP-guided options were searched to optimality)
+    assert result.best_bound >= result.lp_bound - 1e-6
+    assert (result.status == "optimal") == (result.best_bound >= result.objective - 1e-6)
     if unavailable:  # on leave all of 24 November
         assert not any(a["agent_id"] == "A0" and a["date"] == pd.Timestamp("2026-11-24").date()
                        for a in result.assignments)

@@ -110,9 +110,11 @@ def _solve_with_progress(solve_schedule, requirements, agents, cfg):
     from rich.live import Live
 
     console = stderr_console()
+    best = [float("inf")]  # a later phase (the search after a probe) may start worse
     with Live(console=console, transient=True) as live:
         def show(seconds, objective, bound):
-            live.update(f"solving … {seconds:5.1f} s  objective {objective:,.0f}  "
+            best[0] = min(best[0], objective)
+            live.update(f"solving … {seconds:5.1f} s  best objective {best[0]:,.0f}  "
                         f"bound {bound:,.0f}")
         return solve_schedule(requirements, agents, cfg, on_solution=show)
 
@@ -162,4 +164,8 @@ def _render(result, output: str) -> None:
             note(f"… and {len(result.violations) - 15} more in the workbook's Violations sheet")
     for c in result.conflicts:
         note(f"[red]impossible because of[/red] {c}")
+    from rich.markup import escape
+
+    for n in result.notes:
+        note(escape(n))
     note(f"wrote {output}")

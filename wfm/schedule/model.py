@@ -47,9 +47,10 @@ class Progress:
 
 
 class _Callback(cp_model.CpSolverSolutionCallback):
-    def __init__(self, progress: Progress, on_solution=None):
+    def __init__(self, progress: Progress, on_solution=None, t0: float | None = None):
         super().__init__()
-        self.progress, self.on_solution, self.t0 = progress, on_solution, time.perf_counter()
+        self.progress, self.on_solution = progress, on_solution
+        self.t0 = time.perf_counter() if t0 is None else t0
 
     def on_solution_callback(self) -> None:
         point = (time.perf_counter() - self.t0, self.objective_value / SCALE,
@@ -375,11 +376,13 @@ class RosterModel:
         self.m.minimize(sum(terms + (extra or [])))
 
     # ------------------------------------------------------------------ solving
-    def solve(self, settings: Solver, on_solution=None) -> tuple[cp_model.CpSolver, int,
-                                                                  Progress]:
+    def solve(self, settings: Solver, on_solution=None, t0: float | None = None
+              ) -> tuple[cp_model.CpSolver, int, Progress]:
+        """Solve with ``settings``; progress points are timed from ``t0`` (a
+        ``time.perf_counter()`` value, default now)."""
         solver = cp_model.CpSolver()
         configure(solver, settings)
         progress = Progress()
-        status = solver.solve(self.m, _Callback(progress, on_solution))
+        status = solver.solve(self.m, _Callback(progress, on_solution, t0))
         return solver, status, progress
 

@@ -175,6 +175,7 @@ def _summary(book: Workbook, result: ScheduleResult, cfg: ScheduleConfig,
         ("paid hours", round(paid, 2)), ("short agent-hours", round(float(short), 2)),
         ("over agent-hours", round(float(over), 2)),
         ("cost (paid hours × contract rate)", round(cost, 2)),
+        *(("note", n) for n in result.notes),
     ], columns=["measure", "value"])
     facts["value"] = facts["value"].astype(str)
     book.add_table("汇总 Summary", facts, title="Schedule summary")

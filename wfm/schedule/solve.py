@@ -160,20 +160,30 @@ def solve_schedule(requirements: pd.DataFrame, agents: pd.DataFrame, cfg: Schedu
     status = cp_model.UNKNOWN
     progress = Progress()
     lns = None
+    deadline = t0 + cfg.solver.time_limit_seconds
     if use_lns(problem, cfg):
-        lns = _solve_lns(problem, searched, lp, plan, cfg, on_solution, t0)
-        if lns is not None:
-            model, solver, status, progress = lns
-    if model is None:  # one CP-SAT model over everything
-        model = RosterModel(searched)
-        add_hint(model)
-        solver, status, progress = model.solve(cfg.solver, on_solution)
-        if status == cp_model.INFEASIBLE and searched is not problem:
-            # the restriction removed options a hard rule needs: search the full model instead
-            searched = problem
-            model = RosterModel(problem)
-            add_hint(model)
-            solver, status, progress = model.solve(cfg.solver, on_solution)
+        if probe_first(problem, cfg):
+            # a small roster: one model first, for a share of the time, in case it proves the
+            # optimum; the neighbourhood search gets the rest and the better roster is kept
+            probe = min(PROBE_SHARE * cfg.solver.time_limit_seconds, PROBE_SECONDS)
+            single = _solve_single(problem, searched, cfg, on_solution, t0,
+                                   time.perf_counter() + probe)
+            model, solver, status, progress, searched = single
+        if status != cp_model.OPTIMAL:
+            lns = _solve_lns(problem, searched, lp, plan, cfg, on_solution, t0)
+            if lns is not None and (model is None or status not in (
+                    cp_model.OPTIMAL, cp_model.FEASIBLE)
+                    or lns[1].objective_value <= solver.objective_value):
+                points = progress.points + lns[3].points
+                model, solver, status, progress = lns
+                progress = Progress(points)
+            else:
+                lns = None
+    if model is None or status == cp_model.UNKNOWN and lns is None:
+        # one CP-SAT model over everything (also when the search could not construct a roster
+        # and the probe found none yet)
+        model, solver, status, progress, searched = _solve_single(
+            problem, searched, cfg, on_solution, t0, deadline)
     seconds = time.perf_counter() - t0
     name = STATUS.get(status, "unknown")
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -184,11 +194,19 @@ def solve_schedule(requirements: pd.DataFrame, agents: pd.DataFrame, cfg: Schedu
             progress.points, problem.notes, conflicts, lp.value if lp else None)
     objective = solver.objective_value / SCALE
     bound = solver.best_objective_bound / SCALE
+    notes = list(problem.notes)
     if lns is not None:  # the search proves nothing: the full problem's bound is the LP's
         name = "optimal" if lp and objective <= lp.value + 1e-6 else "feasible"
         bound = lp.value if lp else None
-    elif searched is not problem:  # CP-SAT's bound is for the restricted model only
+    elif searched is problem:  # CP-SAT's bound and the LP's both hold: the stronger
+        if lp and lp.value > bound:
+            bound = lp.value
+    else:  # CP-SAT's bound is for the restricted model only
         bound = lp.value if lp else None
+        if name == "optimal" and not (lp and objective <= lp.value + 1e-6):
+            name = "feasible"
+            notes.append("optimal among the shift options the LP relaxation and the greedy "
+                         "use (solver.lp_guided); not proven over every option")
     pattern = _pattern_bound(problem, cfg)
     if pattern is not None and (bound is None or pattern > bound):
         bound = pattern  # a valid bound for the whole problem, stronger than the LP's
@@ -198,7 +216,7 @@ def solve_schedule(requirements: pd.DataFrame, agents: pd.DataFrame, cfg: Schedu
         if objective and bound is not None else (0.0 if bound is not None else None)
     result = ScheduleResult(name, objective, bound, gap, seconds, _assignments(model, solver),
                             _coverage(model, solver, requirements), _violations(model, solver),
-                            progress.points, problem.notes)
+                            progress.points, notes)
     result.lp_bound = lp.value if lp else None
     result.pattern_bound = pattern
     return result
@@ -218,17 +236,86 @@ def _pattern_bound(problem: Problem, cfg: ScheduleConfig) -> float | None:
     return result.bound
 
 
+def _solve_single(problem: Problem, searched: Problem, cfg: ScheduleConfig, on_solution,
+                  t0: float, deadline: float):
+    """One CP-SAT model over ``searched``, from the greedy hint, until ``deadline``
+    (``time.perf_counter()`` values: the time spent since ``t0`` on the LP, the greedy and the
+    model counts against the limit, and progress is timed from ``t0``). If the LP-guided
+    restriction turns out infeasible, the full problem instead. Returns (model, solver,
+    status, progress, the problem searched)."""
+    def run(target: Problem, start: tuple | None = None):
+        model = RosterModel(target)
+        if start is None:
+            add_hint(model)
+        else:
+            _hint_from(model, *start)
+        left = max(deadline - time.perf_counter(), 0.1)
+        settings = cfg.solver.model_copy(update={"time_limit_seconds": left})
+        return model, *model.solve(settings, on_solution, t0)
+
+    model, solver, status, progress = run(searched)
+    if status == cp_model.INFEASIBLE and searched is not problem:
+        # the restriction removed options a hard rule needs: search the full model instead
+        searched = problem
+        model, solver, status, progress = run(problem)
+    elif status == cp_model.OPTIMAL and searched is not problem \
+            and deadline - time.perf_counter() > WIDE_MIN_SECONDS:
+        # optimal among the restricted options: the full model, from that roster, may prove
+        # it over every option in the time left, or find better (its bound then holds for the
+        # whole problem)
+        full, wide, wide_status, wide_progress = run(problem, (model, solver))
+        if wide_status in (cp_model.OPTIMAL, cp_model.FEASIBLE) \
+                and wide.objective_value <= solver.objective_value:
+            model, solver, status, searched = full, wide, wide_status, problem
+            progress = Progress(progress.points + wide_progress.points)
+    return model, solver, status, progress, searched
+
+
+def _hint_from(model: RosterModel, found: RosterModel, solver: cp_model.CpSolver) -> None:
+    """Hint ``model`` (over the same agents, with more options) with the roster ``found`` /
+    ``solver`` holds: shifts and what follows from them, breaks and skills."""
+    chosen: list[dict[int, int]] = [{} for _ in model.p.agents]
+    index = {(a, d, id(opt)): o for a, agent in enumerate(model.p.agents)
+             for d, options in enumerate(agent.options) for o, opt in enumerate(options)}
+    where: dict[tuple[int, int, int], int] = {}  # found's (a, d, o) -> model's o
+    for (a, d, o), var in found.x.items():
+        mine = index.get((a, d, id(found.p.agents[a].options[d][o])))
+        if mine is not None:
+            where[(a, d, o)] = mine
+            if solver.boolean_value(var):
+                chosen[a][d] = mine
+    model.hint_shifts(chosen)
+    for (a, d, o, b, k), var in found.brk.items():
+        if (a, d, o) in where:
+            model.m.add_hint(model.brk[(a, d, where[(a, d, o)], b, k)],
+                             int(solver.boolean_value(var)))
+    for key, var in found.alloc.items():
+        if key in model.alloc:
+            model.m.add_hint(model.alloc[key], int(solver.boolean_value(var)))
+
+
 def use_lns(problem: Problem, cfg: ScheduleConfig) -> bool:
     """The search strategy: ``lns`` needs soft coverage (a hard coverage constraint couples
-    every agent, and a chunk-by-chunk construction cannot meet it); ``auto`` keeps one model
-    for small rosters, where CP-SAT can prove the optimum."""
-    strategy = cfg.solver.strategy
-    if strategy == "single" or cfg.rules.coverage == "hard":
-        return False
-    return strategy == "lns" or len(problem.agents) > LNS_FROM_AGENTS
+    every agent, and a chunk-by-chunk construction cannot meet it). ``auto`` uses it whenever
+    coverage is soft: on the benchmark's rosters of 5 to 40 agents one model ended worse than
+    the search at 30 s and 60 s (bench/results/schedule_named.txt); small rosters get a short
+    single-model probe first (``probe_first``)."""
+    return cfg.solver.strategy != "single" and cfg.rules.coverage != "hard"
+
+
+def probe_first(problem: Problem, cfg: ScheduleConfig) -> bool:
+    """``auto`` on a roster of at most ``LNS_FROM_AGENTS`` agents: one CP-SAT model first, for
+    ``PROBE_SHARE`` of the time limit and at most ``PROBE_SECONDS``, which proves the optimum
+    of a tiny roster in well under a second (the search cannot prove anything below the LP
+    bound); the search then gets the rest, and the better roster is kept."""
+    return cfg.solver.strategy == "auto" and len(problem.agents) <= LNS_FROM_AGENTS
 
 
 LNS_FROM_AGENTS = 40
+PROBE_SHARE = 0.1  # of the time limit, and at most PROBE_SECONDS
+PROBE_SECONDS = 3.0
+# The least time left worth trying to prove a restricted optimum over every option.
+WIDE_MIN_SECONDS = 0.2
 
 
 def _solve_lns(problem: Problem, searched: Problem, lp, plan: dict[int, dict[int, int]],
