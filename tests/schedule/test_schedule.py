@@ -75,7 +75,7 @@ def test_known_optimum_second_agent_covers_the_break():
     assert (cov["scheduled"] >= cov["required"]).all()
 
 
-def test_optimal_only_over_every_option(monkeypatch):
+def test_optimal_only_over_every_option(monkeypatch, tmp_path):
     """The LP-guided search keeps 4 of the 6 shift options; its optimum (187) is above the LP
     bound, so only the full model, started from it, proves it over every option. Without the
     time for that the roster is reported feasible, with a note, not optimal."""
@@ -90,6 +90,16 @@ def test_optimal_only_over_every_option(monkeypatch):
     assert restricted.objective == 187 and restricted.status == "feasible"
     assert restricted.best_bound == restricted.lp_bound and restricted.gap > 0.7
     assert any("solver.lp_guided" in n for n in restricted.notes)
+    # the note reaches the workbook's Summary sheet
+    from openpyxl import load_workbook
+
+    from wfm.schedule.report import write_workbook
+
+    path = write_workbook(restricted, req, roster(2), config(), tmp_path / "排班.xlsx")
+    rows = [(r[0].value, r[1].value) for r in load_workbook(path)["汇总 Summary"].iter_rows(
+        min_row=4)]
+    assert ("status", "feasible") in rows
+    assert any(k == "note" and "solver.lp_guided" in v for k, v in rows)
 
 
 def test_breaks_move_to_where_coverage_has_slack():
