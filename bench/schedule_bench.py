@@ -13,8 +13,9 @@ Target (issue #5): the same optimum, ≥ 3× faster, side by side.
 With --named it also solves seeded named rosters (50 and 150 agents on one site at
 --named-limit, 500 on two sites at 120 s) with each of --strategies (the large-neighbourhood
 search and one CP-SAT model) and reports the time to the first roster and the gap to the LP
-bound at the time limit. --scaling solves only named rosters, varying agents and days (the
-number of quarter-hour slots), and prints the same table. --pattern-seconds N adds each named
+bound at the time limit. --scaling solves only named rosters, varying agents, days and the
+requirement interval (30, 15 or 5 minutes: the model's slot follows the finest time used), and
+prints the same table. --pattern-seconds N adds each named
 instance's weekly-pattern bound (column generation over whole weeks, wfm/schedule/columns.py,
 run alone before the solves) and the gap to it: the LP bound ignores days off, rest and weekend
 pairs, so the pattern bound says how close any roster could come.
@@ -53,10 +54,12 @@ def requirement(seed: int) -> np.ndarray:
     return np.array(days)
 
 
-def named_instance(agents: int, sites: int = 1, days: int = 7, seed: int = 0):
-    """A seeded named-roster instance: 15-minute requirements for 3 skills per site (phone,
-    wechat, email) scaled to the agents available, a roster with ~25% blended agents, full- and
-    part-timers and a little leave. Returns (requirements, agents frame, config)."""
+def named_instance(agents: int, sites: int = 1, days: int = 7, seed: int = 0,
+                   interval: int = 15):
+    """A seeded named-roster instance: ``interval``-minute requirements (15 by default) for 3
+    skills per site (phone, wechat, email) scaled to the agents available, a roster with ~25%
+    blended agents, full- and part-timers and a little leave. Returns (requirements, agents
+    frame, config)."""
     import pandas as pd
 
     from wfm.config import load_config
@@ -64,7 +67,8 @@ def named_instance(agents: int, sites: int = 1, days: int = 7, seed: int = 0):
 
     rng = np.random.default_rng(seed)
     start = pd.Timestamp("2026-11-23")
-    t = (np.arange(96) + 0.5) / 4
+    per_day = 1440 // interval
+    t = (np.arange(per_day) + 0.5) * interval / 60
     shape = np.exp(-0.5 * ((t - 10.5) / 2) ** 2) + 0.8 * np.exp(-0.5 * ((t - 15.5) / 2.2) ** 2)
     shape = shape * ((t >= 8) & (t < 22))
     per_site = agents // sites
@@ -74,9 +78,10 @@ def named_instance(agents: int, sites: int = 1, days: int = 7, seed: int = 0):
             peak = per_site * 0.55 * share
             for d in range(days):
                 level = peak * (1.0 if d < 5 else 0.55)
-                need = np.round(level * shape / shape.max() * rng.uniform(0.9, 1.1, 96))
-                for k in range(96):
-                    rows.append({"interval_start": start + pd.Timedelta(days=d, minutes=15 * k),
+                need = np.round(level * shape / shape.max() * rng.uniform(0.9, 1.1, per_day))
+                for k in range(per_day):
+                    rows.append({"interval_start": start + pd.Timedelta(days=d,
+                                                                        minutes=interval * k),
                                  "site": f"S{site}", "skill": skill, "required": float(need[k])})
     requirements = pd.DataFrame(rows)
     roster = []
@@ -97,23 +102,28 @@ def named_instance(agents: int, sites: int = 1, days: int = 7, seed: int = 0):
     return requirements, pd.DataFrame(roster), cfg
 
 
-def named(sizes: list[tuple[int, int, int, float]], strategies: list[str],
-          pattern_seconds: float = 0.0) -> None:
-    """Solve each (agents, sites, days, time limit) instance with each strategy; one table.
+def named(sizes: list[tuple], strategies: list[str], pattern_seconds: float = 0.0) -> None:
+    """Solve each (agents, sites, days, time limit[, requirement interval in minutes, default
+    15]) instance with each strategy; one table. The model's slot is the finest grid the
+    requirements and the config use (15 minutes for the sample config's breaks, 5 for 5-minute
+    requirements).
     The time limit covers everything (building, the LP bound, the search, the report). With
     ``pattern_seconds``, each instance's weekly-pattern bound (column generation, run alone
     beforehand) is printed too, with the gap to it."""
     from wfm.schedule.columns import ColumnGeneration
-    from wfm.schedule.problem import build_problem
+    from wfm.schedule.problem import build_problem, slot_minutes_for
     from wfm.schedule.solve import solve_schedule
 
-    print("\nnamed rosters, 96 quarter-hours a day, 3 skills per site; gap = 1 - bound / "
-          "objective; pattern bound: column generation over whole weeks (* converged)")
-    print(f"{'agents':>7}{'sites':>6}{'days':>5}{'slots':>6}{'strategy':>9}{'limit s':>8}"
-          f"{'first roster s':>16}{'objective':>12}{'LP bound':>12}{'gap to LP':>11}"
-          f"{'pattern bd':>12}{'gap to pat':>11}{'wall s':>8}")
-    for agents, sites, days, limit in sizes:
-        req, roster, cfg = named_instance(agents, sites, days)
+    print("\nnamed rosters, 3 skills per site; slots = the model's slots over the horizon "
+          "(req min: the requirement interval); gap = 1 - bound / objective; pattern bound: "
+          "column generation over whole weeks (* converged)")
+    print(f"{'agents':>7}{'sites':>6}{'days':>5}{'req min':>8}{'slots':>6}{'strategy':>9}"
+          f"{'limit s':>8}{'first roster s':>16}{'objective':>12}{'LP bound':>12}"
+          f"{'gap to LP':>11}{'pattern bd':>12}{'gap to pat':>11}{'wall s':>8}")
+    for agents, sites, days, limit, *rest in sizes:
+        interval = rest[0] if rest else 15
+        req, roster, cfg = named_instance(agents, sites, days, interval=interval)
+        slots = days * 1440 // slot_minutes_for(cfg, interval)
         if days < 7:  # a shorter horizon: the week's maximum pro rata, no minimum (leave
             # would make a one-day minimum impossible)
             cfg = cfg.model_copy(update={"contracts": {name: c.model_copy(update={
@@ -138,7 +148,8 @@ def named(sizes: list[tuple[int, int, int, float]], strategies: list[str],
             gap = 1 - r.lp_bound / r.objective if r.objective and r.lp_bound else float("nan")
             pgap = 1 - pattern / r.objective if r.objective and pattern else float("nan")
             shown = f"{pattern:>11,.0f}{mark}" if pattern is not None else f"{'—':>12}"
-            print(f"{agents:>7}{sites:>6}{days:>5}{days * 96:>6}{strategy:>9}{limit:>8g}"
+            print(f"{agents:>7}{sites:>6}{days:>5}{interval:>8}{slots:>6}{strategy:>9}"
+                  f"{limit:>8g}"
                   f"{first:>16.1f}{r.objective or float('nan'):>12,.0f}"
                   f"{r.lp_bound or float('nan'):>12,.0f}{gap:>10.1%}{shown}{pgap:>10.1%}"
                   f"{r.seconds:>8.1f}", flush=True)
@@ -160,23 +171,27 @@ def main() -> None:
                         help="Also compute each named instance's weekly-pattern bound (column "
                         "generation) for up to this many seconds; 150 agents need ~120 s.")
     parser.add_argument("--sizes", default=None,
-                        help="Named instances as agents:sites[:days], comma-separated "
+                        help="Named instances as agents:sites[:days[:requirement interval in "
+                        "minutes]], comma-separated "
                         "(default 50:1,150:1,500:2).")
     args = parser.parse_args()
     strategies = args.strategies.split(",")
     if args.scaling:
         limit = args.named_limit
         named([(25, 1, 7, limit), (50, 1, 7, limit), (100, 1, 7, limit), (150, 1, 7, limit),
-               (150, 1, 1, limit), (150, 1, 3, limit), (300, 2, 7, limit)], strategies,
-              args.pattern_seconds)
+               (150, 1, 1, limit), (150, 1, 3, limit), (300, 2, 7, limit),
+               (150, 1, 7, limit, 30), (50, 1, 7, limit, 5), (150, 1, 7, limit, 5)],
+              strategies, args.pattern_seconds)
         return
     if args.named:
         sizes = [(50, 1, 7), (150, 1, 7), (500, 2, 7)]
         if args.sizes:
-            sizes = [tuple(int(x) for x in (item.split(":") + ["7"])[:3])
-                     for item in args.sizes.split(",")]
-        named([(n, s, d, args.named_limit if n < 500 else max(args.named_limit, 120))
-               for n, s, d in sizes], strategies, args.pattern_seconds)
+            sizes = []
+            for item in args.sizes.split(","):  # agents:sites[:days[:interval]]
+                parts = [int(x) for x in item.split(":")]
+                sizes.append((*parts, *[7, 15][len(parts) - 2:]))
+        named([(n, s, d, args.named_limit if n < 500 else max(args.named_limit, 120), *rest)
+               for n, s, d, *rest in sizes], strategies, args.pattern_seconds)
     cover, labels = shift_matrix(PERIODS, LENGTHS)
     cost = np.array([length // 2 for _, length in labels])  # paid hours, whole hours here
     python = peer_python(args.peer_python)

@@ -93,6 +93,9 @@ class Lns:
             self.sites.setdefault(agent.site, []).append(a)
         self.space = [agent.options for agent in problem.agents]
         self.progress: list[tuple[float, float, float]] = []
+        # how long pricing a whole roster in the full model took (construct does it once):
+        # the final evaluation costs the same, so the caller keeps that much time in reserve
+        self.price_seconds = 0.0
 
     # ------------------------------------------------------------------ objective
     def slot_costs(self, supply: dict[tuple[str, str], np.ndarray]
@@ -337,7 +340,9 @@ class Lns:
                     key = max(keys, key=lambda kk: p.demand[kk][t] - supply[kk][t])
                     skill[a][t] = key[1]
                     supply[key][t] += 1
+        began = time.perf_counter()
         own = own_costs(p, days, skill)
+        self.price_seconds = time.perf_counter() - began
         if own is None:
             return None
         roster = Roster(days, skill, own, supply)

@@ -336,9 +336,11 @@ def _solve_lns(problem: Problem, searched: Problem, lp, plan: dict[int, dict[int
     roster = lns.construct(plan, order)
     if roster is None:
         return None
-    reserve = 0.5 + 0.004 * len(problem.agents)  # the final evaluation
-    roster = lns.place_breaks(roster, deadline - reserve)
+    # the final evaluation prices the whole roster once more, as construct did; with a
+    # margin for the sub-model still running when the search stops
+    reserve = 0.5 + 0.004 * len(problem.agents) + 1.5 * lns.price_seconds
     stop = deadline - reserve
+    roster = lns.place_breaks(roster, stop)
     roster = lns.improve(roster, time.perf_counter() + IMPROVE_SHARE
                          * max(stop - time.perf_counter(), 0.0))
     while stop - time.perf_counter() > 0.5:
