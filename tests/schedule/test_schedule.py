@@ -102,6 +102,18 @@ def test_optimal_only_over_every_option(monkeypatch, tmp_path):
     assert any(k == "note" and "solver.lp_guided" in v for k, v in rows)
 
 
+def test_a_slow_preparation_is_noted(monkeypatch):
+    """When the LP bound and the greedy eat much of the time limit (5-minute slots on a big
+    roster), the result says so; here forced by a zero share."""
+    import wfm.schedule.solve as solve
+
+    req = requirement([(8 + h / 2, "phone", 1) for h in range(8)])
+    assert solve_schedule(req, roster(1), config()).notes == []
+    monkeypatch.setattr(solve, "SLOW_SHARE", 0.0)
+    notes = solve_schedule(req, roster(1), config()).notes
+    assert len(notes) == 1 and "of the 20 s limit" in notes[0] and "30 min" in notes[0]
+
+
 def test_breaks_move_to_where_coverage_has_slack():
     """Two agents, demand 2 except 1 at 10:00-10:30: both tea breaks cannot fall there
     (the window allows 09:00-10:00 or 10:00-11:00 for an 08:00 start) — one can."""

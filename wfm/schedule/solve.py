@@ -155,6 +155,7 @@ def solve_schedule(requirements: pd.DataFrame, agents: pd.DataFrame, cfg: Schedu
     problem = build_problem(requirements, agents, cfg)
     lp = lp_relaxation(problem)
     plan = greedy(problem)
+    prepared = time.perf_counter() - t0
     searched = restrict_to_lp(problem, lp, plan) if cfg.solver.lp_guided and lp else problem
     model = solver = None
     status = cp_model.UNKNOWN
@@ -195,6 +196,11 @@ def solve_schedule(requirements: pd.DataFrame, agents: pd.DataFrame, cfg: Schedu
     objective = solver.objective_value / SCALE
     bound = solver.best_objective_bound / SCALE
     notes = list(problem.notes)
+    if prepared > SLOW_SHARE * cfg.solver.time_limit_seconds:
+        notes.append(f"the LP bound and the greedy roster took {prepared:.0f} s of the "
+                     f"{cfg.solver.time_limit_seconds:g} s limit ({problem.n_slots} slots of "
+                     f"{problem.slot_minutes} min): a longer limit or coarser requirements "
+                     "leave more time to search")
     if lns is not None:  # the search proves nothing: the full problem's bound is the LP's
         name = "optimal" if lp and objective <= lp.value + 1e-6 else "feasible"
         bound = lp.value if lp else None
@@ -314,6 +320,9 @@ def probe_first(problem: Problem, cfg: ScheduleConfig) -> bool:
 LNS_FROM_AGENTS = 40
 PROBE_SHARE = 0.1  # of the time limit, and at most PROBE_SECONDS
 PROBE_SECONDS = 3.0
+# A note says so when the LP bound and the greedy take more than this share of the time limit
+# (150 agents on 5-minute slots: 47 s of 60).
+SLOW_SHARE = 0.25
 # The least time left worth trying to prove a restricted optimum over every option.
 WIDE_MIN_SECONDS = 0.2
 
