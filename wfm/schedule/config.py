@@ -103,8 +103,8 @@ class Solver(StrictModel):
     strategy: str = Field("auto", pattern="^(auto|lns|single)$", description=(
         "single: one CP-SAT model (proves optima on tiny rosters); lns: a greedy first "
         "roster, then neighbourhoods of agents and days solved with the others fixed, then a "
-        "day sweep; auto: lns when coverage is soft, after a short single-model probe (10% of "
-        "the limit, at most 3 s) on rosters of up to 40 agents"))
+        "day sweep; auto: lns when coverage is soft, after a short single-model probe (5% of "
+        "the limit, at most 1 s) on rosters of up to 40 agents"))
     pattern_bound_seconds: float = Field(0.0, ge=0, description=(
         "after the search, up to this many seconds of column generation over agents' whole "
         "weeks for a stronger lower bound than the LP's (0: off); 150 agents need about 120 s"))

@@ -318,8 +318,8 @@ def probe_first(problem: Problem, cfg: ScheduleConfig) -> bool:
 
 
 LNS_FROM_AGENTS = 40
-PROBE_SHARE = 0.1  # of the time limit, and at most PROBE_SECONDS
-PROBE_SECONDS = 3.0
+PROBE_SHARE = 0.05  # of the time limit, and at most PROBE_SECONDS
+PROBE_SECONDS = 1.0
 # A note says so when the LP bound and the greedy take more than this share of the time limit
 # (150 agents on 5-minute slots: 47 s of 60).
 SLOW_SHARE = 0.25
