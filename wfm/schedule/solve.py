@@ -170,19 +170,18 @@ def solve_schedule(requirements: pd.DataFrame, agents: pd.DataFrame, cfg: Schedu
             single = _solve_single(problem, searched, cfg, on_solution, t0,
                                    time.perf_counter() + probe)
             model, solver, status, progress, searched = single
-        if status != cp_model.OPTIMAL:
+        if status not in (cp_model.OPTIMAL, cp_model.INFEASIBLE):  # nothing proven yet
             lns = _solve_lns(problem, searched, lp, plan, cfg, on_solution, t0)
-            if lns is not None and (model is None or status not in (
-                    cp_model.OPTIMAL, cp_model.FEASIBLE)
-                    or lns[1].objective_value <= solver.objective_value):
+            if lns is None:  # the search could not construct a roster: one model instead
+                model = None
+            elif status != cp_model.FEASIBLE or lns[1].objective_value <= solver.objective_value:
                 points = progress.points + lns[3].points
                 model, solver, status, progress = lns
                 progress = Progress(points)
             else:
-                lns = None
-    if model is None or status == cp_model.UNKNOWN and lns is None:
-        # one CP-SAT model over everything (also when the search could not construct a roster
-        # and the probe found none yet)
+                lns = None  # the probe's roster is the better one
+    if model is None:
+        # one CP-SAT model over everything, for all the time left
         model, solver, status, progress, searched = _solve_single(
             problem, searched, cfg, on_solution, t0, deadline)
     seconds = time.perf_counter() - t0
