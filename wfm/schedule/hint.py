@@ -1,11 +1,12 @@
 """A greedy first roster, given to CP-SAT as a solution hint.
 
 Agent by agent and day by day, take the allowed shift option that saves the most (short slots
-it fills less slots it over-staffs, less its pay) for the agent's skills, within the contract
-(hours, days, consecutive days worked and off) and the rest rule; keep adding shifts with no
-gain only until the contract's minimum hours are met. Breaks go to the middle of their windows.
-CP-SAT starts from it (repairing what the greedy broke) instead of searching for a first
-solution from nothing.
+it fills less slots it over-staffs, less its pay and the agent's soft-rule penalties it incurs:
+a preferred day off or shift missed, a weekend worked in full) for the agent's skills, within
+the contract (hours, days, consecutive days worked and off) and the rest rule; keep adding
+shifts with no gain only until the contract's minimum hours are met. Breaks go to the middle
+of their windows. CP-SAT starts from it (repairing what the greedy broke) instead of
+searching for a first solution from nothing.
 """
 
 from __future__ import annotations
@@ -33,14 +34,29 @@ def _plan_agent(problem: Problem, agent, remaining) -> dict[int, int]:
     under = w.understaffed_minute * problem.slot_minutes
     over = w.overstaffed_minute * problem.slot_minutes
     pay = w.paid_hour_cost * c.cost_per_hour * slot_h
+    saturday = (5 - problem.start.weekday()) % 7  # the first Saturday's day index
 
-    def gain(opt: Option) -> float:
+    def penalty(d: int, opt: Option) -> float:
+        """The agent's soft-rule penalties that working ``opt`` on day ``d`` adds, as the
+        roster model prices them."""
+        cost = 0.0
+        if (problem.start.weekday() + d) % 7 in agent.preferred_days_off:
+            cost += w.preference
+        if agent.preferred_shifts and opt.shift not in agent.preferred_shifts:
+            cost += w.preference
+        weekend_day = (d - saturday) % 7
+        if (weekend_day == 0 and d + 1 in chosen) or (weekend_day == 1 and d - 1 in chosen):
+            cost += w.weekend_pair  # the model pairs each Saturday with the day after
+        return cost
+
+    def gain(d: int, opt: Option) -> float:
         """What the shift saves: short slots it fills less slots it over-staffs, less pay
-        (breaks count as working here; they go where there is slack)."""
+        and penalties (breaks count as working here; they go where there is slack)."""
         stop = min(opt.end, problem.n_slots)
         needy = sum(max((remaining[k][t] for k in keys), default=0.0) > 0
                     for t in range(opt.start, stop))
-        return needy * under - (stop - opt.start - needy) * over - paid_slots(opt) * pay
+        return needy * under - (stop - opt.start - needy) * over - paid_slots(opt) * pay \
+            - penalty(d, opt)
 
     def allowed(d: int, opt: Option) -> bool:
         after = hours + paid_slots(opt) * slot_h
@@ -65,7 +81,7 @@ def _plan_agent(problem: Problem, agent, remaining) -> dict[int, int]:
                 continue
             for o, opt in enumerate(agent.options[d]):
                 if allowed(d, opt):
-                    score = gain(opt)
+                    score = gain(d, opt)
                     if best is None or score > best[0]:
                         best = (score, d, o)
         if best is None or (best[0] <= 0 and hours >= c.min_hours_week):
