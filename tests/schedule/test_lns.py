@@ -122,3 +122,45 @@ def test_the_time_limit_bounds_the_whole_run_and_the_best_roster_is_kept(strateg
     assert result.seconds <= 3 + 0.5
     assert result.objective == pytest.approx(min(point[1] for point in result.progress))
     assert check_schedule(result.assignments, frame, cfg, req) == []
+
+
+def _slow_lp(monkeypatch, delay: float, gives_up: bool = False):
+    """The LP relaxation, ``delay`` seconds late (and finding nothing with ``gives_up``); the
+    search waits for it at most 0.3 s."""
+    import wfm.schedule.solve as solve
+
+    real = solve.lp_relaxation
+
+    def slow(problem, seconds=None):
+        time.sleep(delay)
+        return None if gives_up else real(problem, seconds)
+
+    monkeypatch.setattr(solve, "lp_relaxation", slow)
+    monkeypatch.setattr(solve, "LP_WAIT_SHARE", 0.0)
+    monkeypatch.setattr(solve, "LP_WAIT_MIN_SECONDS", 0.3)
+
+
+def test_a_slow_lp_bound_does_not_hold_up_the_search(monkeypatch):
+    """When the LP relaxation is slow (150 agents on 5-minute slots: 30 s), the search starts
+    without its guidance after a short wait and the LP finishes beside it: the roster comes
+    early and the report still carries the LP bound, with a note."""
+    _slow_lp(monkeypatch, 1.0)
+    frame = roster(4)
+    cfg = lns_config(seconds=3)
+    result = solve_schedule(week_of_demand(2), frame, cfg)
+    assert result.progress[0][0] < 1.0  # the first roster came before the LP
+    assert result.lp_bound == pytest.approx(lp_relaxation(build_problem(
+        week_of_demand(2), frame, cfg)).value)
+    assert result.best_bound >= result.lp_bound - 1e-6
+    assert any("LP bound was not ready" in note for note in result.notes)
+    assert check_schedule(result.assignments, frame, cfg, week_of_demand(2)) == []
+
+
+def test_no_lp_bound_in_time_leaves_the_gap_unknown(monkeypatch):
+    """An LP that does not finish within the limit gives no bound: the roster is reported
+    ``feasible`` with no bound and no gap (not a gap against nothing), and a note says why."""
+    _slow_lp(monkeypatch, 0.5, gives_up=True)
+    result = solve_schedule(week_of_demand(2), roster(4), lns_config(seconds=2))
+    assert result.status == "feasible" and result.objective > 0
+    assert result.lp_bound is None and result.best_bound is None and result.gap is None
+    assert any("did not finish" in note for note in result.notes)

@@ -134,14 +134,18 @@ def _write(result, output: str) -> None:
                                           "end", "skill_minutes", "breaks"]), output)
 
 
+def _or_dash(value):
+    return "—" if value is None else value
+
+
 def _render(result, output: str) -> None:
     from wfm.cli.console import note, table
 
     gap = "—" if result.gap is None else f"{result.gap:.1%}"
     table("Schedule", ["status", "objective", "best bound", "gap", "LP bound",
                        "pattern bound", "seconds", "shifts"],
-          [[result.status, result.objective, result.best_bound, gap, result.lp_bound,
-            "—" if result.pattern_bound is None else result.pattern_bound,
+          [[result.status, result.objective, _or_dash(result.best_bound), gap,
+            _or_dash(result.lp_bound), _or_dash(result.pattern_bound),
             round(result.seconds, 1), len(result.assignments)]])
     cov = result.coverage
     if cov is not None and len(cov):

@@ -31,9 +31,12 @@ def lp_bound(problem: Problem) -> float | None:
     return None if result is None else result.value
 
 
-def lp_relaxation(problem: Problem) -> LpResult | None:
-    """Solve the relaxation; also say which shift options each group uses on each day."""
+def lp_relaxation(problem: Problem, seconds: float | None = None) -> LpResult | None:
+    """Solve the relaxation; also say which shift options each group uses on each day. None
+    if GLOP does not reach the optimum (within ``seconds`` of solving, if given)."""
     solver = pywraplp.Solver.CreateSolver("GLOP")
+    if seconds is not None:
+        solver.SetTimeLimit(max(int(seconds * 1000), 1))
     w = problem.config.weights
     rules = problem.config.rules
     groups: dict[tuple, list[int]] = defaultdict(list)
