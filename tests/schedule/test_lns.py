@@ -164,3 +164,27 @@ def test_no_lp_bound_in_time_leaves_the_gap_unknown(monkeypatch):
     assert result.status == "feasible" and result.objective > 0
     assert result.lp_bound is None and result.best_bound is None and result.gap is None
     assert any("did not finish" in note for note in result.notes)
+
+
+def test_the_lp_guidance_is_taken_up_when_the_lp_ends():
+    """A search that started before the LP finished runs over every option; once the LP is
+    done (``pending`` answers), each agent's options shrink to the LP-guided ones, except an
+    agent construct had to widen, and the LP bound becomes the search's stopping bound."""
+    from wfm.schedule.solve import restrict_to_lp
+
+    cfg = lns_config()
+    problem = build_problem(week_of_demand(2), roster(3), cfg)
+    lp = lp_relaxation(problem)
+    guided = restrict_to_lp(problem, lp)
+    t0 = time.perf_counter()
+    lns = Lns(problem, cfg.solver, t0 + 5, t0, None, full=problem)
+    lns.widened = {2}
+    ready = []
+    lns.pending = lambda: ([a.options for a in guided.agents], lp.value) if ready else None
+    lns._poll()
+    assert lns.space[0] is problem.agents[0].options and lns.bound is None
+    ready.append(True)
+    lns._poll()
+    assert lns.space[0] == guided.agents[0].options != problem.agents[0].options
+    assert lns.space[2] is problem.agents[2].options  # widened: kept whole
+    assert lns.bound == pytest.approx(lp.value) and lns.pending is None

@@ -92,6 +92,10 @@ class Lns:
         for a, agent in enumerate(problem.agents):
             self.sites.setdefault(agent.site, []).append(a)
         self.space = [agent.options for agent in problem.agents]
+        self.widened: set[int] = set()  # agents whose space is the full problem's (construct)
+        # Set by the caller when the LP relaxation is still running: returns None until it
+        # ends, then (each agent's LP-guided options, the LP bound), taken up by ``_poll``.
+        self.pending: Callable[[], tuple[list, float | None] | None] | None = None
         self.progress: list[tuple[float, float, float]] = []
         # how long pricing a whole roster in the full model took (construct does it once):
         # the final evaluation costs the same, so the caller keeps that much time in reserve
@@ -357,6 +361,7 @@ class Lns:
                     if wide:
                         for a in members:
                             self.space[a] = self.full.agents[a].options
+                            self.widened.add(a)
                     break
             if done is None or not done[1]:
                 return None
@@ -421,6 +426,21 @@ class Lns:
             skill[a] = old
         return Roster(days, skill, list(roster.own), supply)
 
+    def _poll(self) -> None:
+        """Take up the LP relaxation's guidance once it has finished beside the search: each
+        agent's options cut to those the LP uses (an agent construct had to widen keeps its
+        full list) and the LP bound (the search stops early at it)."""
+        got = self.pending() if self.pending is not None else None
+        if got is None:
+            return
+        self.pending = None
+        space, bound = got
+        for a, options in enumerate(space):
+            if a not in self.widened:
+                self.space[a] = options
+        if bound is not None:
+            self.bound = bound
+
     def _seed(self) -> int:
         return int(self.rng.integers(0, 2**31 - 1))
 
@@ -434,6 +454,7 @@ class Lns:
         workers = max(1, int(self.settings.workers))
         with ThreadPoolExecutor(max_workers=workers) as pool:
             while True:
+                self._poll()
                 left = stop - time.perf_counter()
                 reached = self.bound is not None and best <= self.bound * SCALE + 1e-6
                 while left > 0.3 and not reached and len(running) < workers:
@@ -495,6 +516,7 @@ class Lns:
                 before = self.total(roster)
                 proven, out_of_time = True, False
                 for w, wave in enumerate(waves):
+                    self._poll()
                     left = stop - time.perf_counter()
                     if left < 0.5:
                         out_of_time = True

@@ -183,7 +183,8 @@ def solve_schedule(requirements: pd.DataFrame, agents: pd.DataFrame, cfg: Schedu
                                    time.perf_counter() + probe)
             model, solver, status, progress, searched = single
         if status not in (cp_model.OPTIMAL, cp_model.INFEASIBLE):  # nothing proven yet
-            lns = _solve_lns(problem, searched, lp, plan, cfg, on_solution, t0)
+            lns = _solve_lns(problem, searched, lp, plan, cfg, on_solution, t0,
+                             None if lp else lp_job)
             if lns is None:  # the search could not construct a roster: one model instead
                 model = None
             elif status != cp_model.FEASIBLE or lns[1].objective_value <= solver.objective_value:
@@ -347,9 +348,11 @@ PROBE_SHARE = 0.05  # of the time limit, and at most PROBE_SECONDS
 PROBE_SECONDS = 1.0
 # The search waits for the LP relaxation's guidance at most this share of the time limit (and
 # at least LP_WAIT_MIN_SECONDS), then searches every shift option while the LP finishes beside
-# it. 150 agents on 5-minute slots at 60 s: the LP takes 30 s; waiting for it 134,171, not
-# waiting 76,224. At 15 minutes the LP takes 3 s and guides well (unguided: 27,917 against
-# ~21,000-23,000).
+# it, and takes up the guidance when it ends (Lns._poll). 150 agents on 5-minute slots at 60 s
+# (the LP takes 30 s): waiting for it 134,171, never using it 76,224, this 82,749. 500 agents
+# on 2 sites at 60 s (the LP takes 12.5 s): waiting 134,697, never using it 244,129, this
+# 116,294. At 15 minutes and 150 agents the LP takes 3 s and the search waits for it (unguided
+# from the start: 27,917 against 18,946-20,108); not waiting beyond 2 s gave 21,088.
 LP_WAIT_SHARE = 0.15
 LP_WAIT_MIN_SECONDS = 2.0
 # A note says so when the LP bound and the greedy take more than this share of the time limit
@@ -360,7 +363,7 @@ WIDE_MIN_SECONDS = 0.2
 
 
 def _solve_lns(problem: Problem, searched: Problem, lp, plan: dict[int, dict[int, int]],
-               cfg: ScheduleConfig, on_solution, t0: float):
+               cfg: ScheduleConfig, on_solution, t0: float, lp_job: Future | None = None):
     """Construct and improve by large-neighbourhood search, then evaluate the final roster in
     the full roster model with every choice fixed (the reported objective and violations come
     from there). None when the construction finds an agent it cannot place: the caller then
@@ -371,6 +374,19 @@ def _solve_lns(problem: Problem, searched: Problem, lp, plan: dict[int, dict[int
     deadline = t0 + settings.time_limit_seconds
     lns = Lns(searched, settings, deadline, t0, lp.value if lp else None, on_solution,
               full=problem)
+    if lp_job is not None:  # the LP is still running: its guidance is taken up when it ends
+        full_plan = plan
+
+        def guidance():
+            if not lp_job.done():
+                return None
+            late = lp_job.result()
+            if late is None or not settings.lp_guided:
+                return [], None
+            return [agent.options for agent in restrict_to_lp(
+                problem, late, full_plan).agents], late.value
+
+        lns.pending = guidance
     plan = {a: {d: searched.agents[a].options[d].index(problem.agents[a].options[d][o])
                 for d, o in days.items()} for a, days in plan.items()}
     order = sorted(range(len(problem.agents)), key=lambda a: len(problem.agents[a].skills))
