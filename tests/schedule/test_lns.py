@@ -163,7 +163,7 @@ def test_no_lp_bound_in_time_leaves_the_gap_unknown(monkeypatch):
     result = solve_schedule(week_of_demand(2), roster(4), lns_config(seconds=2))
     assert result.status == "feasible" and result.objective > 0
     assert result.lp_bound is None and result.best_bound is None and result.gap is None
-    assert any("did not finish" in note for note in result.notes)
+    assert any("did not reach its optimum" in note for note in result.notes)
 
 
 def test_the_lp_guidance_is_taken_up_when_the_lp_ends():

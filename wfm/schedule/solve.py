@@ -199,10 +199,9 @@ def solve_schedule(requirements: pd.DataFrame, agents: pd.DataFrame, cfg: Schedu
             problem, searched, cfg, on_solution, t0, deadline)
     if lp is None and lp_job.done():
         lp = lp_job.result()  # finished beside the search: a bound for the report
-        if lp is None:
-            notes.append("the LP bound did not finish within the time limit")
-    elif lp is None:
-        notes.append("the LP bound did not finish within the time limit")
+    if lp is None:
+        notes.append("the LP relaxation did not reach its optimum within the time limit: no LP "
+                     "bound, so no gap")
     seconds = time.perf_counter() - t0
     name = STATUS.get(status, "unknown")
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
