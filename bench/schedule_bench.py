@@ -189,6 +189,8 @@ def main() -> None:
             sizes = []
             for item in args.sizes.split(","):  # agents:sites[:days[:interval]]
                 parts = [int(x) for x in item.split(":")]
+                if not 2 <= len(parts) <= 4:
+                    parser.error(f"--sizes {item!r}: expected agents:sites[:days[:interval]]")
                 sizes.append((*parts, *[7, 15][len(parts) - 2:]))
         named([(n, s, d, args.named_limit if n < 500 else max(args.named_limit, 120), *rest)
                for n, s, d, *rest in sizes], strategies, args.pattern_seconds)

@@ -34,18 +34,16 @@ def _plan_agent(problem: Problem, agent, remaining) -> dict[int, int]:
     under = w.understaffed_minute * problem.slot_minutes
     over = w.overstaffed_minute * problem.slot_minutes
     pay = w.paid_hour_cost * c.cost_per_hour * slot_h
-    saturday = (5 - problem.start.weekday()) % 7  # the first Saturday's day index
-
     def penalty(d: int, opt: Option) -> float:
         """The agent's soft-rule penalties that working ``opt`` on day ``d`` adds, as the
         roster model prices them."""
         cost = 0.0
-        if (problem.start.weekday() + d) % 7 in agent.preferred_days_off:
+        weekday = (problem.start.weekday() + d) % 7
+        if weekday in agent.preferred_days_off:
             cost += w.preference
         if agent.preferred_shifts and opt.shift not in agent.preferred_shifts:
             cost += w.preference
-        weekend_day = (d - saturday) % 7
-        if (weekend_day == 0 and d + 1 in chosen) or (weekend_day == 1 and d - 1 in chosen):
+        if (weekday == 5 and d + 1 in chosen) or (weekday == 6 and d - 1 in chosen):
             cost += w.weekend_pair  # the model pairs each Saturday with the day after
         return cost
 

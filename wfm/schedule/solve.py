@@ -374,22 +374,21 @@ def _solve_lns(problem: Problem, searched: Problem, lp, plan: dict[int, dict[int
     lns = Lns(searched, settings, deadline, t0, lp.value if lp else None, on_solution,
               full=problem)
     if lp_job is not None:  # the LP is still running: its guidance is taken up when it ends
-        full_plan = plan
-
         def guidance():
             if not lp_job.done():
                 return None
             late = lp_job.result()
-            if late is None or not settings.lp_guided:
+            if late is None:
                 return [], None
-            return [agent.options for agent in restrict_to_lp(
-                problem, late, full_plan).agents], late.value
+            space = [agent.options for agent in restrict_to_lp(problem, late, plan).agents] \
+                if settings.lp_guided else []
+            return space, late.value
 
         lns.pending = guidance
-    plan = {a: {d: searched.agents[a].options[d].index(problem.agents[a].options[d][o])
-                for d, o in days.items()} for a, days in plan.items()}
+    chosen = {a: {d: searched.agents[a].options[d].index(problem.agents[a].options[d][o])
+                  for d, o in days.items()} for a, days in plan.items()}
     order = sorted(range(len(problem.agents)), key=lambda a: len(problem.agents[a].skills))
-    roster = lns.construct(plan, order)
+    roster = lns.construct(chosen, order)
     if roster is None:
         return None
     # the final evaluation prices the whole roster once more, as construct did; with a
