@@ -17,8 +17,9 @@ bound at the time limit. --scaling solves only named rosters, varying agents, da
 requirement interval (30, 15 or 5 minutes: the model's slot follows the finest time used), and
 prints the same table. --pattern-seconds N adds each named
 instance's weekly-pattern bound (column generation over whole weeks, wfm/schedule/columns.py,
-run alone before the solves) and the gap to it: the LP bound ignores days off, rest and weekend
-pairs, so the pattern bound says how close any roster could come.
+run alone before the solves) and the gap to it: the LP bound knows each group's work/off
+patterns but not rest, each agent's own hours or preferences, so the pattern bound can be
+stronger. --bounds prints only the two bounds and their times, side by side, per instance.
 """
 
 from __future__ import annotations
@@ -58,8 +59,8 @@ def named_instance(agents: int, sites: int = 1, days: int = 7, seed: int = 0,
                    interval: int = 15):
     """A seeded named-roster instance: ``interval``-minute requirements (15 by default) for 3
     skills per site (phone, wechat, email) scaled to the agents available, a roster with ~25%
-    blended agents, full- and part-timers and a little leave. Returns (requirements, agents
-    frame, config)."""
+    blended agents, full- and part-timers and a little leave; under a week, the contracts'
+    weekly maximum pro rata and no minimum. Returns (requirements, agents frame, config)."""
     import pandas as pd
 
     from wfm.config import load_config
@@ -99,7 +100,43 @@ def named_instance(agents: int, sites: int = 1, days: int = 7, seed: int = 0,
                        else "full_time", "team": "", "unavailable": leave,
                        "preferred_shifts": (), "preferred_days_off": ()})
     cfg = load_config(HERE.parent / "configs" / "schedule.yaml", ScheduleConfig)
+    if days < 7:  # a shorter horizon: the week's maximum pro rata, no minimum (leave would
+        # make a one-day minimum impossible)
+        cfg = cfg.model_copy(update={"contracts": {name: c.model_copy(update={
+            "min_hours_week": 0,
+            "max_hours_week": c.max_hours_week * days / 7 + 8.5,
+            "max_days": min(c.max_days, days),
+            "min_consecutive_days_off": 0}) for name, c in cfg.contracts.items()}})
     return requirements, pd.DataFrame(roster), cfg
+
+
+def bounds(sizes: list[tuple], pattern_seconds: float) -> None:
+    """Per (agents, sites, days, interval) instance: the LP bound (bound.py, GLOP) and the
+    weekly-pattern bound (columns.py, column generation for up to ``pattern_seconds``), each
+    with its wall time, and how far apart they are."""
+    from wfm.schedule.bound import lp_relaxation
+    from wfm.schedule.columns import ColumnGeneration
+    from wfm.schedule.problem import build_problem
+
+    print("\nlower bounds of named rosters (* converged); apart = 1 - LP bound / pattern bound")
+    print(f"{'agents':>7}{'sites':>6}{'days':>5}{'req min':>8}{'LP bound':>11}{'LP s':>7}"
+          f"{'pattern bd':>12}{'pattern s':>10}{'apart':>8}")
+    for n, sites, days, interval in sizes:
+        req, roster, cfg = named_instance(n, sites, days, interval=interval)
+        problem = build_problem(req, roster, cfg)
+        t0 = time.perf_counter()
+        lp = lp_relaxation(problem)
+        lp_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        cg = ColumnGeneration(problem, cfg.solver.workers, cfg.solver.seed).run(
+            t0 + pattern_seconds)
+        cg_s = time.perf_counter() - t0
+        value = lp.value if lp else float("nan")
+        shown = f"{cg.bound:>11,.0f}{'*' if cg.converged else ' '}" if cg.bound is not None \
+            else f"{'—':>12}"
+        apart = 1 - value / cg.bound if cg.bound else float("nan")
+        print(f"{n:>7}{sites:>6}{days:>5}{interval:>8}{value:>11,.0f}{lp_s:>7.1f}{shown}"
+              f"{cg_s:>10.1f}{apart:>8.1%}", flush=True)
 
 
 def named(sizes: list[tuple], strategies: list[str], pattern_seconds: float = 0.0) -> None:
@@ -124,13 +161,6 @@ def named(sizes: list[tuple], strategies: list[str], pattern_seconds: float = 0.
         interval = rest[0] if rest else 15
         req, roster, cfg = named_instance(agents, sites, days, interval=interval)
         slots = days * 1440 // slot_minutes_for(cfg, interval)
-        if days < 7:  # a shorter horizon: the week's maximum pro rata, no minimum (leave
-            # would make a one-day minimum impossible)
-            cfg = cfg.model_copy(update={"contracts": {name: c.model_copy(update={
-                "min_hours_week": 0,
-                "max_hours_week": c.max_hours_week * days / 7 + 8.5,
-                "max_days": min(c.max_days, days),
-                "min_consecutive_days_off": 0}) for name, c in cfg.contracts.items()}})
         pattern, mark = None, ""
         if pattern_seconds:
             t0 = time.perf_counter()
@@ -170,6 +200,9 @@ def main() -> None:
     parser.add_argument("--pattern-seconds", type=float, default=0,
                         help="Also compute each named instance's weekly-pattern bound (column "
                         "generation) for up to this many seconds; 150 agents need ~120 s.")
+    parser.add_argument("--bounds", action="store_true",
+                        help="Only the LP bound and the weekly-pattern bound (for up to "
+                        "--pattern-seconds, default 300) of each --sizes instance, with times.")
     parser.add_argument("--sizes", default=None,
                         help="Named instances as agents:sites[:days[:requirement interval in "
                         "minutes]], comma-separated "
@@ -183,7 +216,7 @@ def main() -> None:
                (150, 1, 7, limit, 30), (50, 1, 7, limit, 5), (150, 1, 7, limit, 5)],
               strategies, args.pattern_seconds)
         return
-    if args.named:
+    if args.named or args.bounds:
         sizes = [(50, 1, 7), (150, 1, 7), (500, 2, 7)]
         if args.sizes:
             sizes = []
@@ -192,6 +225,9 @@ def main() -> None:
                 if not 2 <= len(parts) <= 4:
                     parser.error(f"--sizes {item!r}: expected agents:sites[:days[:interval]]")
                 sizes.append((*parts, *[7, 15][len(parts) - 2:]))
+        if args.bounds:
+            bounds(sizes, args.pattern_seconds or 300)
+            return
         named([(n, s, d, args.named_limit if n < 500 else max(args.named_limit, 120), *rest)
                for n, s, d, *rest in sizes], strategies, args.pattern_seconds)
     cover, labels = shift_matrix(PERIODS, LENGTHS)

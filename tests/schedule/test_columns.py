@@ -1,7 +1,7 @@
 """The weekly-pattern bound (column generation) and its pricing problem: breaks placed where
 they lose least, the best week equal to brute-force enumeration of every week under the
 contract's rules, and the bound sandwiched between the LP bound and the proven optimum —
-equal to the optimum where the LP misses a weekly rule."""
+equal to the optimum where the LP misses a rule of the agent's week (rest between shifts)."""
 
 from __future__ import annotations
 
@@ -103,19 +103,27 @@ def _pattern_bound(req, frame, cfg) -> tuple[float, bool]:
     return result.bound, result.converged
 
 
-def test_pattern_bound_sees_the_days_off_the_lp_misses():
-    """One agent, demand for one on five days, owed two consecutive days off: every week
-    leaves two days short. The LP bound (no days-off rule) does not see it; the pattern bound
-    is the optimum itself (coverage is linear in the agent here, so mixing weeks gains
-    nothing)."""
-    cfg = _contract(config(), min_consecutive_days_off=2)
-    req = requirement([(9 + 24 * d + h / 2, "phone", 1) for d in range(5) for h in range(8)])
+def _rest_instance():
+    """One agent owed 18 h between shifts; lunchtimes wanted on days 0, 2 and 4 (12:00-16:00)
+    and mornings on days 1, 3 and 5. A late shift ends 16:00, so the next morning's shift
+    breaks the rest rule: at most one day of each pair can be worked, and the LP bound (which
+    knows working days, not rest) covers five days."""
+    cfg = _contract(config(), min_rest_hours=18)
+    rows = [(12 + 24 * d + h / 2, "phone", 1) for d in (0, 2, 4) for h in range(8)]
+    rows += [(8 + 24 * d + h / 2, "phone", 1) for d in (1, 3, 5) for h in range(8)]
+    return requirement(rows), cfg
+
+
+def test_pattern_bound_sees_the_rest_rule_the_lp_misses():
+    """The pattern bound is the optimum itself (coverage is linear in the one agent, so mixing
+    weeks gains nothing); the LP bound is well below it."""
+    req, cfg = _rest_instance()
     best = solve_schedule(req, roster(1), cfg)
     assert best.status == "optimal"
     bound, converged = _pattern_bound(req, roster(1), cfg)
     assert converged
     assert bound == pytest.approx(best.objective, abs=0.05)
-    assert best.lp_bound < best.objective - 100  # two uncovered days: 2 × 4 h × 600 short
+    assert best.lp_bound < best.objective - 100
 
 
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -149,8 +157,7 @@ def test_interchangeable_agents_share_a_class():
 def test_solve_reports_the_pattern_bound_when_asked(runner, tmp_path):
     """``--pattern-bound`` adds the bound to the JSON; it becomes the best bound where it is
     stronger than the LP's, and the roster is then proven optimal."""
-    cfg = _contract(config(), min_consecutive_days_off=2)
-    req = requirement([(9 + 24 * d + h / 2, "phone", 1) for d in range(5) for h in range(8)])
+    req, cfg = _rest_instance()
     req_path, agents_path, cfg_path = (tmp_path / n for n in ("req.csv", "agents.csv",
                                                               "schedule.yaml"))
     req.to_csv(req_path, index=False)

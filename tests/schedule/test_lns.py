@@ -131,9 +131,9 @@ def _slow_lp(monkeypatch, delay: float, gives_up: bool = False):
 
     real = solve.lp_relaxation
 
-    def slow(problem, seconds=None):
+    def slow(problem, seconds=None, weeks=True):
         time.sleep(delay)
-        return None if gives_up else real(problem, seconds)
+        return None if gives_up else real(problem, seconds, weeks)
 
     monkeypatch.setattr(solve, "lp_relaxation", slow)
     monkeypatch.setattr(solve, "LP_WAIT_SHARE", 0.0)
@@ -164,6 +164,33 @@ def test_no_lp_bound_in_time_leaves_the_gap_unknown(monkeypatch):
     assert result.status == "feasible" and result.objective > 0
     assert result.lp_bound is None and result.best_bound is None and result.gap is None
     assert any("did not reach its optimum" in note for note in result.notes)
+
+
+def test_the_days_only_bound_is_reported_when_the_weekly_lp_does_not_finish(monkeypatch):
+    """The search is guided by the LP that counts working days; the bound reported is the LP
+    with the weeks' work/off patterns. When that one does not finish, the days-only bound is
+    reported, and a note says it is the weaker one."""
+    import wfm.schedule.solve as solve
+
+    real = solve.lp_relaxation
+    monkeypatch.setattr(solve, "lp_relaxation", lambda problem, seconds=None, weeks=True:
+                        None if weeks else real(problem, seconds, weeks=False))
+    # mornings on Monday, Wednesday, Friday and Sunday, two days off in a row owed: the
+    # patterns see that one morning goes short, the days-only LP does not
+    req = requirement([(8 + 24 * d + h / 2, "phone", 1) for d in (0, 2, 4, 6) for h in range(8)])
+    cfg = lns_config(seconds=2)
+    cfg = cfg.model_copy(update={"contracts": {"ft": cfg.contracts["ft"].model_copy(
+        update={"min_consecutive_days_off": 2})}})
+    frame = roster(1)
+    result = solve_schedule(req, frame, cfg)
+    problem = build_problem(req, frame, cfg)
+    assert result.lp_bound == pytest.approx(real(problem, weeks=False).value)
+    assert result.lp_bound < real(problem).value - 1000
+    assert any("counts working days only" in note for note in result.notes)
+    monkeypatch.undo()
+    full = solve_schedule(req, frame, cfg)
+    assert full.lp_bound == pytest.approx(real(problem).value)
+    assert not any("counts working days only" in note for note in full.notes)
 
 
 def test_the_lp_guidance_is_taken_up_when_the_lp_ends():

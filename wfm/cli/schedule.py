@@ -30,7 +30,7 @@ def schedule() -> None:
 @click.option("--time-limit", type=float, default=None, help="Seconds (overrides the config).")
 @click.option("--pattern-bound", "pattern_seconds", type=float, default=None,
               help="After the search, spend up to this many seconds on the weekly-pattern "
-              "bound (column generation), stronger than the LP bound.")
+              "bound (column generation), which also knows rest and each agent's hours.")
 @click.option("--skills", default=None, help="Only these skills, comma-separated.")
 @click.option("--start", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="First day of the roster (default: the requirements' first day).")

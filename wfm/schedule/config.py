@@ -107,7 +107,8 @@ class Solver(StrictModel):
         "the limit, at most 1 s) on rosters of up to 40 agents"))
     pattern_bound_seconds: float = Field(0.0, ge=0, description=(
         "after the search, up to this many seconds of column generation over agents' whole "
-        "weeks for a stronger lower bound than the LP's (0: off); 150 agents need about 120 s"))
+        "weeks for a lower bound that also knows rest, each agent's hours and preferences "
+        "(0: off); 150 agents need about 120 s"))
     log: bool = False
 
 

@@ -96,6 +96,8 @@ class Lns:
         # Set by the caller when the LP relaxation is still running: returns None until it
         # ends, then (each agent's LP-guided options, the LP bound), taken up by ``_poll``.
         self.pending: Callable[[], tuple[list, float | None] | None] | None = None
+        # a stronger bound still being computed: its value once known (-inf: none), else None
+        self.late_bound: Callable[[], float | None] | None = None
         self.progress: list[tuple[float, float, float]] = []
         # how long pricing a whole roster in the full model took (construct does it once):
         # the final evaluation costs the same, so the caller keeps that much time in reserve
@@ -429,7 +431,14 @@ class Lns:
     def _poll(self) -> None:
         """Take up the LP relaxation's guidance once it has finished beside the search: each
         agent's options cut to those the LP uses (an agent construct had to widen keeps its
-        full list) and the LP bound (the search stops early at it)."""
+        full list) and the LP bound (the search stops early at it); and a stronger bound
+        (``late_bound``) once it is known."""
+        if self.late_bound is not None:
+            value = self.late_bound()
+            if value is not None:
+                self.late_bound = None
+                if self.bound is None or value > self.bound:
+                    self.bound = value
         got = self.pending() if self.pending is not None else None
         if got is None:
             return
@@ -438,7 +447,7 @@ class Lns:
         for a, options in enumerate(space):
             if a not in self.widened:
                 self.space[a] = options
-        if bound is not None:
+        if bound is not None and (self.bound is None or bound > self.bound):
             self.bound = bound
 
     def _seed(self) -> int:
