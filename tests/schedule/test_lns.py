@@ -193,6 +193,18 @@ def test_the_days_only_bound_is_reported_when_the_weekly_lp_does_not_finish(monk
     assert not any("counts working days only" in note for note in full.notes)
 
 
+def test_the_weekly_lp_is_left_out_when_it_would_take_much_of_the_time_left():
+    """After a days-only LP of 10 s with 10 s left, the LP with patterns (about 15 s) is left
+    out; after one of 1 s it is solved, and its bound is the patterns' one."""
+    from wfm.schedule.solve import _weekly_lp
+
+    problem = build_problem(week_of_demand(2), roster(2), lns_config())
+    now = time.perf_counter()
+    assert _weekly_lp(problem, now - 10, now + 10) is None
+    found = _weekly_lp(problem, now - 1, now + 10)
+    assert found is not None and found.value == pytest.approx(lp_relaxation(problem).value)
+
+
 def test_the_lp_guidance_is_taken_up_when_the_lp_ends():
     """A search that started before the LP finished runs over every option; once the LP is
     done (``pending`` answers), each agent's options shrink to the LP-guided ones, except an
