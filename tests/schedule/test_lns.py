@@ -4,6 +4,7 @@ and on small instances it reaches the known optimum."""
 
 from __future__ import annotations
 
+import math
 import time
 
 import numpy as np
@@ -187,6 +188,7 @@ def test_the_days_only_bound_is_reported_when_the_weekly_lp_does_not_finish(monk
     assert result.lp_bound == pytest.approx(real(problem, weeks=False).value)
     assert result.lp_bound < real(problem).value - 1000
     assert any("counts working days only" in note for note in result.notes)
+    assert all(point[2] is None or math.isfinite(point[2]) for point in result.progress)
     monkeypatch.undo()
     full = solve_schedule(req, frame, cfg)
     assert full.lp_bound == pytest.approx(real(problem).value)
@@ -227,3 +229,17 @@ def test_the_lp_guidance_is_taken_up_when_the_lp_ends():
     assert lns.space[0] == guided.agents[0].options != problem.agents[0].options
     assert lns.space[2] is problem.agents[2].options  # widened: kept whole
     assert lns.bound == pytest.approx(lp.value) and lns.pending is None
+    # a stronger bound computed later is taken up once known; none found (-inf) changes nothing
+    answer = []
+    lns.late_bound = lambda: answer[0] if answer else None
+    lns._poll()
+    assert lns.bound == pytest.approx(lp.value) and lns.late_bound is not None
+    answer.append(float("-inf"))
+    lns._poll()
+    assert lns.bound == pytest.approx(lp.value) and lns.late_bound is None
+    lns.late_bound = lambda: lp.value + 7.0
+    lns._poll()
+    assert lns.bound == pytest.approx(lp.value + 7.0)
+    lns.bound, lns.late_bound = None, lambda: float("-inf")  # no LP at all: still no bound
+    lns._poll()
+    assert lns.bound is None

@@ -33,6 +33,7 @@ the LP relaxation bound (bound.py), which holds for the full problem.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
@@ -437,7 +438,7 @@ class Lns:
             value = self.late_bound()
             if value is not None:
                 self.late_bound = None
-                if self.bound is None or value > self.bound:
+                if math.isfinite(value) and (self.bound is None or value > self.bound):
                     self.bound = value
         got = self.pending() if self.pending is not None else None
         if got is None:
