@@ -132,11 +132,15 @@ def bounds(sizes: list[tuple], pattern_seconds: float) -> None:
             t0 + pattern_seconds)
         cg_s = time.perf_counter() - t0
         value = lp.value if lp else float("nan")
-        shown = f"{cg.bound:>11,.0f}{'*' if cg.converged else ' '}" if cg.bound is not None \
-            else f"{'—':>12}"
+        shown = _pattern_cell(cg.bound, cg.converged)
         apart = 1 - value / cg.bound if cg.bound else float("nan")
         print(f"{n:>7}{sites:>6}{days:>5}{interval:>8}{value:>11,.0f}{lp_s:>7.1f}{shown}"
               f"{cg_s:>10.1f}{apart:>8.1%}", flush=True)
+
+
+def _pattern_cell(bound: float | None, converged: bool) -> str:
+    """The pattern-bound column: the bound, * when column generation converged, — if none."""
+    return f"{bound:>11,.0f}{'*' if converged else ' '}" if bound is not None else f"{'—':>12}"
 
 
 def named(sizes: list[tuple], strategies: list[str], pattern_seconds: float = 0.0) -> None:
@@ -161,12 +165,12 @@ def named(sizes: list[tuple], strategies: list[str], pattern_seconds: float = 0.
         interval = rest[0] if rest else 15
         req, roster, cfg = named_instance(agents, sites, days, interval=interval)
         slots = days * 1440 // slot_minutes_for(cfg, interval)
-        pattern, mark = None, ""
+        pattern, converged = None, False
         if pattern_seconds:
             t0 = time.perf_counter()
             cg = ColumnGeneration(build_problem(req, roster, cfg), cfg.solver.workers,
                                   cfg.solver.seed).run(t0 + pattern_seconds)
-            pattern, mark = cg.bound, "*" if cg.converged else " "
+            pattern, converged = cg.bound, cg.converged
             print(f"  (pattern bound: {cg.iterations} rounds, {cg.columns} weeks, "
                   f"{cg.seconds:.0f} s, {'converged' if cg.converged else 'not converged'}; "
                   f"master LP {cg.lp_value:,.0f})", flush=True)
@@ -177,7 +181,7 @@ def named(sizes: list[tuple], strategies: list[str], pattern_seconds: float = 0.
             first = r.progress[0][0] if r.progress else float("nan")
             gap = 1 - r.lp_bound / r.objective if r.objective and r.lp_bound else float("nan")
             pgap = 1 - pattern / r.objective if r.objective and pattern else float("nan")
-            shown = f"{pattern:>11,.0f}{mark}" if pattern is not None else f"{'—':>12}"
+            shown = _pattern_cell(pattern, converged)
             print(f"{agents:>7}{sites:>6}{days:>5}{interval:>8}{slots:>6}{strategy:>9}"
                   f"{limit:>8g}"
                   f"{first:>16.1f}{r.objective or float('nan'):>12,.0f}"

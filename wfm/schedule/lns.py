@@ -438,8 +438,7 @@ class Lns:
             value = self.late_bound()
             if value is not None:
                 self.late_bound = None
-                if math.isfinite(value) and (self.bound is None or value > self.bound):
-                    self.bound = value
+                self._raise_bound(value)
         got = self.pending() if self.pending is not None else None
         if got is None:
             return
@@ -448,8 +447,13 @@ class Lns:
         for a, options in enumerate(space):
             if a not in self.widened:
                 self.space[a] = options
-        if bound is not None and (self.bound is None or bound > self.bound):
-            self.bound = bound
+        self._raise_bound(bound)
+
+    def _raise_bound(self, value: float | None) -> None:
+        """Take ``value`` as the stopping bound if it is one (finite) and stronger."""
+        if value is not None and math.isfinite(value) and (self.bound is None
+                                                            or value > self.bound):
+            self.bound = value
 
     def _seed(self) -> int:
         return int(self.rng.integers(0, 2**31 - 1))
