@@ -110,7 +110,7 @@ def test_a_complete_hint_reproduces_the_roster():
 
 def _sweep_instance():
     """Ten agents (three blended) over a week of one phone and one WeChat agent's demand;
-    the greedy leaves the day sweep much to do (11,060 -> 4,246 when written)."""
+    the greedy leaves the day sweep much to do (8,420 -> 4,130 when written)."""
     cfg = lns_config(seconds=6)
     cfg = cfg.model_copy(update={"contracts": {"ft": cfg.contracts["ft"].model_copy(update={
         "min_hours_week": 8, "min_consecutive_days_off": 2, "max_days": 4})}})
@@ -132,7 +132,7 @@ def test_day_sweep_improves_and_keeps_every_rule():
     assert first is not None
     swept, settled = lns.sweep(first, time.perf_counter() + 5)
     assert settled  # small: every day proved optimal well within the time
-    assert lns.total(swept) < 0.5 * lns.total(first)  # 11,060 -> 4,246 when written
+    assert lns.total(swept) < 0.6 * lns.total(first)  # 8,420 -> 4,130 when written
     model, solver, status = solve_fixed(problem, swept.days, swept.skill)
     assert status == cp_model.OPTIMAL
     assert solver.objective_value == pytest.approx(lns.total(swept))

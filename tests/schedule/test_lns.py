@@ -5,8 +5,9 @@ and on small instances it reaches the known optimum."""
 from __future__ import annotations
 
 import math
+import os
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -44,6 +45,26 @@ def test_lns_reaches_the_known_optimum():
     assert found.best_bound == pytest.approx(found.lp_bound)
     assert found.status == ("optimal" if found.objective <= found.lp_bound + 1e-6
                             else "feasible")
+
+
+def test_the_first_roster_staggers_the_breaks_of_like_agents():
+    """Three agents on the same 08:00 shift, demand three except 09:00-11:00, where it is two:
+    the breaks of the first roster go one to each of 09:00, 09:30 and 10:00, where an agent is
+    spare, so nothing is short (all three in mid-window would leave 09:30 two short)."""
+    req = requirement([(8 + h / 2, "phone", 2 if 2 <= h < 6 else 3) for h in range(8)])
+    cfg = lns_config()
+    problem = build_problem(req, roster(3), cfg)
+    t0 = time.perf_counter()
+    lns = Lns(problem, cfg.solver, t0 + 5, t0)
+    early = next(o for o, opt in enumerate(problem.agents[0].options[0])
+                 if problem.slot_time(opt.start).hour == 8)
+    first = lns.construct({a: {0: early} for a in range(3)}, [0, 1, 2])
+    starts = sorted(first.days[a][0].breaks[0] for a in range(3))
+    assert [problem.slot_time(s).strftime("%H:%M") for s in starts] == ["09:00", "09:30",
+                                                                        "10:00"]
+    short = problem.demand[("上海", "phone")] - first.supply[("上海", "phone")]
+    assert short.max() <= 0
+    assert own_costs(problem, first.days, first.skill) == first.own
 
 
 def test_running_objective_is_the_models_objective():
@@ -196,17 +217,36 @@ def test_the_days_only_bound_is_reported_when_the_weekly_lp_does_not_finish(monk
     assert not any("counts working days only" in note for note in full.notes)
 
 
-def test_the_weekly_lp_is_left_out_when_it_would_take_much_of_the_time_left():
-    """After a days-only LP of 10 s with 10 s left, the LP with patterns (about 15 s) is left
-    out; after one of 1 s it is solved, and its bound is the patterns' one."""
-    from wfm.schedule.solve import _weekly_lp
+@pytest.mark.skipif(not hasattr(os, "setpriority"), reason="thread priorities: Linux")
+def test_a_weekly_lp_not_ready_when_the_search_starts_runs_at_a_lower_priority(monkeypatch):
+    """The LP with patterns starts with the days-only one; when it is not ready by the time
+    the search starts, it goes on beside the search at a lower priority (its own thread only)
+    and its bound is still the one reported; the first roster is then the greedy one."""
+    import wfm.schedule.solve as solve
 
-    problem = build_problem(week_of_demand(2), roster(2), lns_config())
-    now = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=1) as pool:  # it lowers its own thread's priority
-        assert pool.submit(_weekly_lp, problem, now - 10, now + 10).result() is None
-        found = pool.submit(_weekly_lp, problem, now - 1, now + 10).result()
-    assert found is not None and found.value == pytest.approx(lp_relaxation(problem).value)
+    real = solve.lp_relaxation
+    seen = []
+
+    def late(problem, seconds=None, weeks=True):
+        if weeks:
+            time.sleep(1.0)
+            seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        return real(problem, seconds, weeks)
+
+    monkeypatch.setattr(solve, "lp_relaxation", late)
+    monkeypatch.setattr(solve, "LP_WAIT_SHARE", 0.0)
+    monkeypatch.setattr(solve, "LP_WAIT_MIN_SECONDS", 0.3)
+    rounded = []
+    monkeypatch.setattr(solve, "lp_plan", lambda *args: rounded.append(1) or {})
+    before = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    frame = roster(4)
+    cfg = lns_config(seconds=3)
+    result = solve_schedule(week_of_demand(2), frame, cfg)
+    assert seen == [max(solve.WEEKLY_LP_NICE, before)]
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == before
+    assert rounded == []  # the weekly LP came too late to round from
+    assert result.lp_bound == pytest.approx(real(build_problem(week_of_demand(2), frame,
+                                                               cfg)).value)
 
 
 def test_the_lp_guidance_is_taken_up_when_the_lp_ends():

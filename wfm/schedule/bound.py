@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ortools.linear_solver import pywraplp
 
@@ -31,7 +31,11 @@ from wfm.schedule.problem import Problem, paid_slots
 @dataclass(frozen=True)
 class LpResult:
     value: float
-    used: dict[tuple, set[tuple[str, int]]]  # (site, skills, contract, day) -> {(shift, start)}
+    # (site, skills, contract, day) -> {(shift, start): the LP's (fractional) shifts of it}
+    used: dict[tuple, dict[tuple[str, int], float]]
+    # (site, skills, contract) -> [(work/off pattern, agents on it)], the LP's fractional
+    # counts (none with ``weeks=False`` or a horizon too long for patterns)
+    weeks: dict[tuple, list[tuple[tuple[bool, ...], float]]] = field(default_factory=dict)
 
 
 def lp_bound(problem: Problem) -> float | None:
@@ -59,6 +63,7 @@ def lp_relaxation(problem: Problem, seconds: float | None = None, weeks: bool = 
     available = {g: [sum(bool(problem.agents[a].options[d]) for a in members)
                      for d in range(problem.days)] for g, members in groups.items()}
     shift_vars = []
+    pattern_vars = []  # (group, pattern, var)
     work = defaultdict(lambda: defaultdict(list))  # group -> slot -> [(var, coef)]
     objective = []
     for g, members in groups.items():
@@ -98,6 +103,7 @@ def lp_relaxation(problem: Problem, seconds: float | None = None, weeks: bool = 
                 solver.Add(sum(days_terms) <= n * c.max_days)
             continue
         xs = [solver.NumVar(0, n, "") for _ in patterns]
+        pattern_vars += [(g, pattern, x) for x, (pattern, _) in zip(xs, patterns, strict=True)]
         solver.Add(sum(xs) == n)
         for x, (_, cost) in zip(xs, patterns, strict=True):
             if cost:
@@ -133,11 +139,15 @@ def lp_relaxation(problem: Problem, seconds: float | None = None, weeks: bool = 
     status = solver.Solve()
     if status != pywraplp.Solver.OPTIMAL:
         return None
-    used: dict[tuple, set[tuple[str, int]]] = defaultdict(set)
+    used: dict[tuple, dict[tuple[str, int], float]] = defaultdict(dict)
     for g, d, shift, start, y in shift_vars:
         if y.solution_value() > 1e-6:
-            used[(*g, d)].add((shift, start))
-    return LpResult(float(solver.Objective().Value()), dict(used))
+            used[(*g, d)][(shift, start)] = y.solution_value()
+    weeks: dict[tuple, list] = defaultdict(list)
+    for g, pattern, x in pattern_vars:
+        if x.solution_value() > 1e-6:
+            weeks[g].append((pattern, x.solution_value()))
+    return LpResult(float(solver.Objective().Value()), dict(used), dict(weeks))
 
 
 # Weeks are listed when the horizon has at most this many days (2**10 work/off patterns).

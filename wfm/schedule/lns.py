@@ -44,7 +44,7 @@ from ortools.sat.python import cp_model
 
 from wfm.schedule.config import Solver
 from wfm.schedule.grouped import Grouped
-from wfm.schedule.hint import mid_breaks, working_slots
+from wfm.schedule.hint import mid_breaks
 from wfm.schedule.model import SCALE, RosterModel
 from wfm.schedule.pricing import best_breaks
 from wfm.schedule.problem import Option, Problem, paid_slots
@@ -342,11 +342,12 @@ class Lns:
                 continue
             keys = [(agent.site, k) for k in agent.skills]
             for d, opt in chosen.items():
-                days[a][d] = Worked(opt, mid_breaks(opt))
-                for t in working_slots(opt, p.n_slots) if keys else []:
+                days[a][d] = Worked(opt, ())
+                for t in range(opt.start, min(opt.end, p.n_slots)) if keys else []:
                     key = max(keys, key=lambda kk: p.demand[kk][t] - supply[kk][t])
                     skill[a][t] = key[1]
                     supply[key][t] += 1
+        self._first_breaks(days, skill, supply)
         began = time.perf_counter()
         own = own_costs(p, days, skill)
         self.price_seconds = time.perf_counter() - began
@@ -371,6 +372,33 @@ class Lns:
             roster = self._apply(roster, done[1])
         self._report(roster)
         return roster
+
+    def _first_breaks(self, days: list[dict[int, Worked]], skill: list[dict[int, str]],
+                      supply: dict[tuple[str, str], np.ndarray]) -> None:
+        """Place the breaks of a roster whose shifts count as worked in full, one agent-day
+        after the other, each where it loses least against the staffing as it then is
+        (``pricing.best_breaks``): later breaks avoid the slots earlier ones left short.
+        (Breaks all in mid-window left a roster of like agents on like shifts short at the
+        same slots.)"""
+        p = self.p
+        for a, agent in enumerate(p.agents):
+            site = agent.site
+            for d, now in days[a].items():
+                opt = now.option
+                span = range(opt.start, min(opt.end, p.n_slots))
+                others = {key: arr.copy() for key, arr in supply.items()
+                          if key[0] == site} if agent.skills else supply
+                for t in span if agent.skills else ():
+                    others[(site, skill[a][t])][t] -= 1
+                starts, value = best_breaks(opt, self._worth(agent, others))
+                if value == float("-inf"):
+                    starts = mid_breaks(opt)
+                days[a][d] = Worked(opt, starts)
+                for b, s in zip(opt.breaks, starts, strict=True):
+                    for t in range(s, min(s + b.length, p.n_slots)):
+                        k = skill[a].pop(t, None)
+                        if k is not None:
+                            supply[(site, k)][t] -= 1
 
     def place_breaks(self, roster: Roster, stop: float) -> Roster:
         """Day by day, every working agent's breaks and skills re-placed with the shifts kept

@@ -19,6 +19,7 @@ from wfm.schedule.config import ScheduleConfig
 from wfm.schedule.hint import add_hint, greedy
 from wfm.schedule.model import SCALE, Progress, RosterModel
 from wfm.schedule.problem import Problem, build_problem
+from wfm.schedule.rounding import lp_plan
 
 STATUS = {cp_model.OPTIMAL: "optimal", cp_model.FEASIBLE: "feasible",
           cp_model.INFEASIBLE: "infeasible", cp_model.MODEL_INVALID: "model_invalid",
@@ -158,21 +159,35 @@ def solve_schedule(requirements: pd.DataFrame, agents: pd.DataFrame, cfg: Schedu
     t0 = time.perf_counter()
     problem = build_problem(requirements, agents, cfg)
     deadline = t0 + cfg.solver.time_limit_seconds
-    # The LP relaxation runs beside the greedy (GLOP releases the GIL) and, when it is slow,
-    # beside the search: the search waits for its guidance at most LP_WAIT_SHARE of the limit.
-    # The guidance comes from the LP that counts working days only: on the 150-agent
-    # benchmark it is solved in 3.3 s against 4.6 s, and its shift options led the search to
-    # better rosters (seeds 1-3 at 60 s: 20,573-21,889 against 22,691-24,944 guided by the
-    # LP with weekly patterns). The LP with the patterns, the stronger bound, follows it,
-    # unless it would hold a core for much of the search (``_weekly_lp``).
-    pool = ThreadPoolExecutor(max_workers=1)
+    # Both LP relaxations run from the start, beside the greedy (GLOP releases the GIL), and
+    # the search waits for them at most LP_WAIT_SHARE of the limit. The one that counts
+    # working days only guides the search's shift options: its options led the search to
+    # better rosters than the LP with weekly patterns' (150 agents at 60 s, seeds 1-4: 18,383-
+    # 20,663 against 20,558-34,586, both from the rounded roster). The LP with the patterns
+    # is the stronger bound, and the search's first roster is rounded from it (rounding.py);
+    # when it is not ready in time the greedy roster is the first, and it goes on beside the
+    # search, at a lower priority, for the bound.
+    pool = ThreadPoolExecutor(max_workers=2)
     lp_job = pool.submit(lambda: lp_relaxation(problem, deadline - time.perf_counter(),
                                                weeks=False))
-    week_job = pool.submit(_weekly_lp, problem, t0, deadline)
+    week_thread: list[int] = []
+    week_job = pool.submit(_weekly_lp, problem, deadline, week_thread)
     pool.shutdown(wait=False)
     plan = greedy(problem)
-    lp = _lp_result(lp_job, t0 + max(LP_WAIT_SHARE * cfg.solver.time_limit_seconds,
-                                     LP_WAIT_MIN_SECONDS))
+    until = t0 + max(LP_WAIT_SHARE * cfg.solver.time_limit_seconds, LP_WAIT_MIN_SECONDS)
+    lp = _lp_result(lp_job, until)
+    weekly = _lp_result(week_job, until)
+    rounded = False
+    if weekly is None:
+        # this thread only (Linux; elsewhere it runs at the usual priority): the search's
+        # threads come first, and the LP takes up the cycles they leave
+        with contextlib.suppress(AttributeError, OSError, IndexError):
+            os.setpriority(os.PRIO_PROCESS, week_thread[0], WEEKLY_LP_NICE)
+    elif use_lns(problem, cfg):
+        found = lp_plan(problem, weekly, min(deadline, time.perf_counter() + ROUND_SECONDS),
+                        cfg.solver.seed, cfg.solver.workers)
+        rounded = bool(found)
+        plan = {**plan, **found}  # an agent rounding could not place keeps its greedy week
     prepared = time.perf_counter() - t0
     searched = restrict_to_lp(problem, lp, plan) if cfg.solver.lp_guided and lp else problem
     notes = list(problem.notes)
@@ -194,7 +209,7 @@ def solve_schedule(requirements: pd.DataFrame, agents: pd.DataFrame, cfg: Schedu
             model, solver, status, progress, searched = single
         if status not in (cp_model.OPTIMAL, cp_model.INFEASIBLE):  # nothing proven yet
             lns = _solve_lns(problem, searched, lp, plan, cfg, on_solution, t0,
-                             None if lp else lp_job, week_job)
+                             None if lp else lp_job, week_job, rounded)
             if lns is None:  # the search could not construct a roster: one model instead
                 model = None
             elif status != cp_model.FEASIBLE or lns[1].objective_value <= solver.objective_value:
@@ -262,18 +277,11 @@ def solve_schedule(requirements: pd.DataFrame, agents: pd.DataFrame, cfg: Schedu
     return result
 
 
-def _weekly_lp(problem: Problem, t0: float, deadline: float):
-    """The LP relaxation with the weeks' work/off patterns, run after the days-only one; None
-    when it would take more than ``WEEKLY_LP_SHARE`` of the time left, judging by how long the
-    days-only LP took (``WEEKLY_LP_RATIO`` times as long), or does not finish by the deadline."""
-    now = time.perf_counter()
-    if WEEKLY_LP_RATIO * (now - t0) > WEEKLY_LP_SHARE * (deadline - now):
-        return None
-    # this thread only (Linux; elsewhere it runs at the usual priority): the search's
-    # threads come first, and the LP takes up the cycles they leave
-    with contextlib.suppress(AttributeError, OSError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WEEKLY_LP_NICE)
-    return lp_relaxation(problem, deadline - now)
+def _weekly_lp(problem: Problem, deadline: float, thread: list[int]):
+    """The LP relaxation with the weeks' work/off patterns; its thread's native id is put in
+    ``thread`` (to lower its priority once the search starts)."""
+    thread.append(threading.get_native_id())
+    return lp_relaxation(problem, deadline - time.perf_counter())
 
 
 def _lp_result(job: Future, until: float):
@@ -389,30 +397,33 @@ LP_WAIT_MIN_SECONDS = 2.0
 # A note says so when the LP bound and the greedy take more than this share of the time limit
 # (150 agents on 5-minute slots: 47 s of 60).
 SLOW_SHARE = 0.25
-# The LP with weekly patterns took 1.4-1.5x the days-only LP (150 agents: 4.6 s against 3.3 s;
-# 500 on 2 sites: 18.4 s against 12.5 s). It runs beside the search, on a core the search
-# could use, so it is left out when it would take more than half of the time left: at 60 s,
-# 150 agents on 5-minute slots (days-only LP 30 s) ran it to the limit without an answer.
-WEEKLY_LP_RATIO = 1.5
-WEEKLY_LP_SHARE = 0.5
-# ... and runs at a lower priority: 150 agents at 60 s, seeds 1-5 interleaved with the code
-# before the LP with patterns existed, 19,943-23,041 (median 20,495) against 21,320-24,893
-# (median 22,156), better on all five; at the usual priority it had cost the search (22,850-
-# 23,624 on four of five seeds).
+# The LP with weekly patterns, when not ready by the time the search starts, goes on at a lower
+# priority: 150 agents at 60 s, seeds 1-5 interleaved with the code before it existed, it
+# cost the search nothing (19,943-23,041 against 21,320-24,893); at the usual priority it had
+# cost the search (22,850-23,624 on four of five seeds).
 WEEKLY_LP_NICE = 10
+# The most time the first roster's rounding from the LP (rounding.py) gets; on the 150-agent
+# benchmark its largest group of like agents (67) is proven optimal in 1.6 s.
+ROUND_SECONDS = 4.0
 # The least time left worth trying to prove a restricted optimum over every option.
 WIDE_MIN_SECONDS = 0.2
 
 
 def _solve_lns(problem: Problem, searched: Problem, lp, plan: dict[int, dict[int, int]],
                cfg: ScheduleConfig, on_solution, t0: float, lp_job: Future | None = None,
-               week_job: Future | None = None):
+               week_job: Future | None = None, rounded: bool = False):
     """Construct and improve by large-neighbourhood search, then evaluate the final roster in
     the full roster model with every choice fixed (the reported objective and violations come
     from there). None when the construction finds an agent it cannot place: the caller then
     solves one model, which also explains infeasibility. ``lp_job``: the LP still running,
     whose guidance and bound are taken up when it ends; ``week_job``: the stronger LP bound,
-    taken up likewise (the search stops when it reaches it)."""
+    taken up likewise (the search stops when it reaches it). ``rounded``: ``plan`` is rounded
+    from the LP (rounding.py), its weeks and shifts already close to the LP's, so the day
+    sweep starts at once: it re-places each day's shifts, breaks and skills together. On the
+    150-agent benchmark at 60 s (seeds 1-5) that ended at 17,847-20,663 (median 18,383), where
+    placing the breaks first and then the small neighbourhoods, as for the greedy roster, ended
+    at 17,641-23,188 (median 19,599): placing the breaks of a rounded roster, many like agents
+    on like shifts, took 18 s, and the sweep had 20 s left."""
     from wfm.schedule.lns import IMPROVE_SHARE, Lns
 
     settings = cfg.solver
@@ -449,9 +460,12 @@ def _solve_lns(problem: Problem, searched: Problem, lp, plan: dict[int, dict[int
     # margin for the sub-model still running when the search stops
     reserve = 0.5 + 0.004 * len(problem.agents) + 1.5 * lns.price_seconds
     stop = deadline - reserve
-    roster = lns.place_breaks(roster, stop)
-    roster = lns.improve(roster, time.perf_counter() + IMPROVE_SHARE
-                         * max(stop - time.perf_counter(), 0.0))
+    if not rounded:
+        # the greedy roster: breaks placed exactly, then shifts moved by small neighbourhoods
+        # before the day sweep (a rounded roster goes to the sweep at once: see ``rounded``)
+        roster = lns.place_breaks(roster, stop)
+        roster = lns.improve(roster, time.perf_counter() + IMPROVE_SHARE
+                             * max(stop - time.perf_counter(), 0.0))
     while stop - time.perf_counter() > 0.5:
         roster, settled = lns.sweep(roster, stop)
         if not settled:
@@ -485,7 +499,7 @@ def restrict_to_lp(problem: Problem, lp, plan: dict[int, dict[int, int]] | None 
     for a, agent in enumerate(problem.agents):
         options = []
         for d, day in enumerate(agent.options):
-            keep = lp.used.get((agent.site, agent.skills, agent.contract_name, d), set())
+            keep = lp.used.get((agent.site, agent.skills, agent.contract_name, d), {})
             chosen = plan.get(a, {}).get(d)
             options.append([opt for o, opt in enumerate(day)
                             if (opt.shift, opt.start) in keep or o == chosen])
