@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -19,7 +20,7 @@ from wfm.schedule.bound import lp_relaxation
 from wfm.schedule.check import check_schedule
 from wfm.schedule.grouped import Grouped
 from wfm.schedule.hint import greedy
-from wfm.schedule.lns import Lns, Worked, solve_fixed
+from wfm.schedule.lns import Lns, Roster, Worked, solve_fixed
 from wfm.schedule.model import SCALE, RosterModel
 from wfm.schedule.problem import build_problem
 from wfm.schedule.solve import _assignments
@@ -164,3 +165,19 @@ def test_day_sweep_in_parts_keeps_every_rule(monkeypatch):
     assert status == cp_model.OPTIMAL
     assert solver.objective_value == pytest.approx(lns.total(swept))
     assert check_schedule(_assignments(model, solver), frame, cfg, req) == []
+
+
+def test_each_round_of_the_sweep_takes_the_costliest_days_first():
+    """A round of the day sweep visits every day once, the days whose under- and
+    over-staffing cost most first (a day whose first solve fell short is taken again early in
+    the next round, not after the others): no one working, demand for three on Thursday and
+    for one on Saturday -> Thursday, Saturday, then the other days in order."""
+    req = requirement([(8 + 24 * 3 + h / 2, "phone", 3) for h in range(8)]
+                      + [(8 + 24 * 5 + h / 2, "phone", 1) for h in range(8)]
+                      + [(8, "phone", 0), (8 + 24 * 6, "phone", 0)])  # Monday to Sunday
+    cfg = lns_config()
+    problem = build_problem(req, _frame(2, 0), cfg)
+    lns = Lns(problem, cfg.solver, time.perf_counter() + 5, time.perf_counter())
+    empty = Roster([{}, {}], [{}, {}], [0, 0],
+                   {key: np.zeros(problem.n_slots) for key in problem.demand})
+    assert lns._days_by_cost(empty) == [3, 5, 0, 1, 2, 4, 6]
