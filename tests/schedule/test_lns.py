@@ -160,6 +160,7 @@ def _slow_lp(monkeypatch, delay: float, gives_up: bool = False):
 
     monkeypatch.setattr(solve, "lp_relaxation", slow)
     monkeypatch.setattr(solve, "LP_WAIT_SHARE", 0.0)
+    monkeypatch.setattr(solve, "ROUND_WAIT_SHARE", 0.0)
     monkeypatch.setattr(solve, "LP_WAIT_MIN_SECONDS", 0.3)
 
 
@@ -217,6 +218,32 @@ def test_the_days_only_bound_is_reported_when_the_weekly_lp_does_not_finish(monk
     assert not any("counts working days only" in note for note in full.notes)
 
 
+def test_the_search_waits_longer_for_the_lp_with_patterns_to_round_from(monkeypatch):
+    """The days-only LP comes at once, the one with patterns after 0.8 s: past the days-only
+    wait (0.3 s here) but within ROUND_WAIT_SHARE of the 4 s limit, so the search waits for it
+    and its first roster is rounded from it."""
+    import wfm.schedule.solve as solve
+
+    real, real_plan = solve.lp_relaxation, solve.lp_plan
+    rounded = []
+
+    def late(problem, seconds=None, weeks=True):
+        if weeks:
+            time.sleep(0.8)
+        return real(problem, seconds, weeks)
+
+    monkeypatch.setattr(solve, "lp_relaxation", late)
+    monkeypatch.setattr(solve, "lp_plan", lambda *args: rounded.append(1) or real_plan(*args))
+    monkeypatch.setattr(solve, "LP_WAIT_SHARE", 0.0)
+    monkeypatch.setattr(solve, "LP_WAIT_MIN_SECONDS", 0.3)
+    frame = roster(4)
+    cfg = lns_config(seconds=4)
+    result = solve_schedule(week_of_demand(2), frame, cfg)
+    assert rounded == [1]
+    assert result.progress[0][0] >= 0.8
+    assert check_schedule(result.assignments, frame, cfg, week_of_demand(2)) == []
+
+
 @pytest.mark.skipif(not hasattr(os, "setpriority"), reason="thread priorities: Linux")
 def test_a_weekly_lp_not_ready_when_the_search_starts_runs_at_a_lower_priority(monkeypatch):
     """The LP with patterns starts with the days-only one; when it is not ready by the time
@@ -235,6 +262,7 @@ def test_a_weekly_lp_not_ready_when_the_search_starts_runs_at_a_lower_priority(m
 
     monkeypatch.setattr(solve, "lp_relaxation", late)
     monkeypatch.setattr(solve, "LP_WAIT_SHARE", 0.0)
+    monkeypatch.setattr(solve, "ROUND_WAIT_SHARE", 0.0)
     monkeypatch.setattr(solve, "LP_WAIT_MIN_SECONDS", 0.3)
     rounded = []
     monkeypatch.setattr(solve, "lp_plan", lambda *args: rounded.append(1) or {})

@@ -174,9 +174,17 @@ def solve_schedule(requirements: pd.DataFrame, agents: pd.DataFrame, cfg: Schedu
     week_job = pool.submit(_weekly_lp, problem, deadline, week_thread)
     pool.shutdown(wait=False)
     plan = greedy(problem)
-    until = t0 + max(LP_WAIT_SHARE * cfg.solver.time_limit_seconds, LP_WAIT_MIN_SECONDS)
-    lp = _lp_result(lp_job, until)
-    weekly = _lp_result(week_job, until)
+    limit = cfg.solver.time_limit_seconds
+    lp = _lp_result(lp_job, t0 + max(LP_WAIT_SHARE * limit, LP_WAIT_MIN_SECONDS))
+    weekly = _lp_result(week_job, 0.0)
+    if use_lns(problem, cfg):
+        # the rounded roster is worth a longer wait, while the LP with patterns (about
+        # WEEKLY_LP_RATIO times the days-only one) can still come by ROUND_WAIT_SHARE
+        if lp is None:
+            lp = _lp_result(lp_job, t0 + ROUND_WAIT_SHARE * limit / WEEKLY_LP_RATIO)
+        if lp_job.done():
+            weekly = _lp_result(week_job, t0 + max(ROUND_WAIT_SHARE * limit,
+                                                   LP_WAIT_MIN_SECONDS))
     rounded = False
     if weekly is None:
         # this thread only (Linux; elsewhere it runs at the usual priority): the search's
@@ -402,6 +410,13 @@ SLOW_SHARE = 0.25
 # cost the search nothing (19,943-23,041 against 21,320-24,893); at the usual priority it had
 # cost the search (22,850-23,624 on four of five seeds).
 WEEKLY_LP_NICE = 10
+# The search waits for the LP with patterns, to round its first roster from it, until this
+# share of the time limit, when the days-only LP came in time for it to be expected (it took
+# WEEKLY_LP_RATIO times as long, alone: 150 agents 4.6 s against 3.3 s, 500 on 2 sites 18.4 s
+# against 12.5 s). 500 agents on 2 sites at 120 s (seed 1): 60,678 (6.6% above the LP bound)
+# where not waiting beyond LP_WAIT_SHARE left the greedy roster first: 70,564.
+ROUND_WAIT_SHARE = 0.35
+WEEKLY_LP_RATIO = 1.5
 # The most time the first roster's rounding from the LP (rounding.py) gets; on the 150-agent
 # benchmark its largest group of like agents (67) is proven optimal in 1.6 s.
 ROUND_SECONDS = 4.0
