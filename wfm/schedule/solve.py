@@ -413,9 +413,13 @@ WEEKLY_LP_NICE = 10
 # The search waits for the LP with patterns, to round its first roster from it, until this
 # share of the time limit, when the days-only LP came in time for it to be expected (it took
 # WEEKLY_LP_RATIO times as long, alone: 150 agents 4.6 s against 3.3 s, 500 on 2 sites 18.4 s
-# against 12.5 s). 500 agents on 2 sites at 120 s (seed 1): 60,678 (6.6% above the LP bound)
-# where not waiting beyond LP_WAIT_SHARE left the greedy roster first: 70,564.
-ROUND_WAIT_SHARE = 0.35
+# against 12.5 s). 500 agents on 2 sites at 120 s (seed 1): 60,446 (6.2% above the LP bound)
+# where not waiting beyond LP_WAIT_SHARE left the greedy roster first: 70,564. 300 agents on 2
+# sites at 60 s (LPs ~16 s and ~19 s alone): 45,139 waiting until half the limit (first roster
+# 20.8 s), 70,541 until 35% (the LP with patterns came too late; first roster 15.6 s), 60,811
+# with the previous code. 150 agents on 5-minute slots, where neither LP comes in time: 87,321
+# at half, 87,734 at 35%.
+ROUND_WAIT_SHARE = 0.5
 WEEKLY_LP_RATIO = 1.5
 # The most time the first roster's rounding from the LP (rounding.py) gets; on the 150-agent
 # benchmark its largest group of like agents (67) is proven optimal in 1.6 s.
