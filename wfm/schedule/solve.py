@@ -160,7 +160,8 @@ def solve_schedule(requirements: pd.DataFrame, agents: pd.DataFrame, cfg: Schedu
     problem = build_problem(requirements, agents, cfg)
     deadline = t0 + cfg.solver.time_limit_seconds
     # Both LP relaxations run from the start, beside the greedy (GLOP releases the GIL), and
-    # the search waits for them at most LP_WAIT_SHARE of the limit. The one that counts
+    # the search waits for them at most LP_WAIT_SHARE of the limit, or ROUND_WAIT_SHARE to
+    # round its first roster from the second. The one that counts
     # working days only guides the search's shift options: its options led the search to
     # better rosters than the LP with weekly patterns' (150 agents at 60 s, seeds 1-4: 18,383-
     # 20,663 against 20,558-34,586, both from the rounded roster). The LP with the patterns
@@ -254,7 +255,7 @@ def solve_schedule(requirements: pd.DataFrame, agents: pd.DataFrame, cfg: Schedu
     objective = solver.objective_value / SCALE
     bound = solver.best_objective_bound / SCALE
     if prepared > SLOW_SHARE * cfg.solver.time_limit_seconds:
-        notes.append(f"the LP bound and the greedy roster took {prepared:.0f} s of the "
+        notes.append(f"the LP bounds and the first roster took {prepared:.0f} s of the "
                      f"{cfg.solver.time_limit_seconds:g} s limit ({problem.n_slots} slots of "
                      f"{problem.slot_minutes} min): a longer limit or coarser requirements "
                      "leave more time to search")
