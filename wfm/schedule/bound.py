@@ -55,9 +55,7 @@ def lp_relaxation(problem: Problem, seconds: float | None = None, weeks: bool = 
         solver.SetTimeLimit(max(int(seconds * 1000), 1))
     w = problem.config.weights
     rules = problem.config.rules
-    groups: dict[tuple, list[int]] = defaultdict(list)
-    for a, agent in enumerate(problem.agents):
-        groups[(agent.site, agent.skills, agent.contract_name)].append(a)
+    groups = lp_groups(problem)
     infinity = solver.infinity()
     slot_h = problem.slot_minutes / 60
     available = {g: [sum(bool(problem.agents[a].options[d]) for a in members)
@@ -148,6 +146,15 @@ def lp_relaxation(problem: Problem, seconds: float | None = None, weeks: bool = 
         if x.solution_value() > 1e-6:
             weeks[g].append((pattern, x.solution_value()))
     return LpResult(float(solver.Objective().Value()), dict(used), dict(weeks))
+
+
+def lp_groups(problem: Problem) -> dict[tuple, list[int]]:
+    """The LP's groups of agents: (site, skills, contract) -> agent indices (the keys of
+    ``LpResult.used`` less the day, and of ``LpResult.weeks``)."""
+    groups: dict[tuple, list[int]] = defaultdict(list)
+    for a, agent in enumerate(problem.agents):
+        groups[(agent.site, agent.skills, agent.contract_name)].append(a)
+    return groups
 
 
 # Weeks are listed when the horizon has at most this many days (2**10 work/off patterns).

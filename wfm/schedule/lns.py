@@ -404,7 +404,8 @@ class Lns:
 
     def place_breaks(self, roster: Roster, stop: float) -> Roster:
         """Day by day, every working agent's breaks and skills re-placed with the shifts kept
-        (the greedy puts breaks mid-window): one exactly solved model per day and site,
+        (construct places each break alone, against the staffing so far): one exactly solved
+        model per day and site,
         ``settings.workers`` days at a time. Each result changes only its own day, so results
         of different days combine."""
         jobs = [(site, d) for site in self.sites for d in range(self.p.days)]

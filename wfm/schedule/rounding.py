@@ -30,6 +30,7 @@ from dataclasses import replace
 
 from ortools.sat.python import cp_model
 
+from wfm.schedule.bound import lp_groups
 from wfm.schedule.model import SCALE, RosterModel
 from wfm.schedule.problem import Problem
 
@@ -48,7 +49,7 @@ def assign_weeks(problem: Problem, lp) -> dict[int, set[int]]:
     fewest preferred days off). {agent: the days it works}; agents left without a pattern are
     not in the answer."""
     out: dict[int, set[int]] = {}
-    for g, members in _groups(problem).items():
+    for g, members in lp_groups(problem).items():
         weeks = lp.weeks.get(g, [])
         if not weeks:
             continue
@@ -81,17 +82,10 @@ def lp_plan(problem: Problem, lp, deadline: float, seed: int = 0, workers: int =
     plan: dict[int, dict[int, int]] = {}
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         jobs = [pool.submit(_round_group, problem, lp, g, members, weeks, deadline, seed)
-                for g, members in _groups(problem).items()]
+                for g, members in lp_groups(problem).items()]
         for job in jobs:
             plan.update(job.result())
     return plan
-
-
-def _groups(problem: Problem) -> dict[tuple, list[int]]:
-    groups: dict[tuple, list[int]] = defaultdict(list)
-    for a, agent in enumerate(problem.agents):
-        groups[(agent.site, agent.skills, agent.contract_name)].append(a)
-    return groups
 
 
 def _round_group(problem: Problem, lp, g: tuple, members: list[int],

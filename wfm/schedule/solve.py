@@ -161,13 +161,13 @@ def solve_schedule(requirements: pd.DataFrame, agents: pd.DataFrame, cfg: Schedu
     deadline = t0 + cfg.solver.time_limit_seconds
     # Both LP relaxations run from the start, beside the greedy (GLOP releases the GIL), and
     # the search waits for them at most LP_WAIT_SHARE of the limit, or ROUND_WAIT_SHARE to
-    # round its first roster from the second. The one that counts
-    # working days only guides the search's shift options: its options led the search to
-    # better rosters than the LP with weekly patterns' (150 agents at 60 s, seeds 1-4: 18,383-
-    # 20,663 against 20,558-34,586, both from the rounded roster). The LP with the patterns
-    # is the stronger bound, and the search's first roster is rounded from it (rounding.py);
-    # when it is not ready in time the greedy roster is the first, and it goes on beside the
-    # search, at a lower priority, for the bound.
+    # round its first roster from the second. The one that counts working days only guides
+    # the search's shift options: its options led the search to better rosters than the LP
+    # with weekly patterns' (150 agents at 60 s, seeds 1-4: 18,383-20,663 against 20,558-
+    # 34,586, both from the rounded roster). The LP with the patterns is the stronger bound,
+    # and the search's first roster is rounded from it (rounding.py); when it is not ready in
+    # time the greedy roster is the first, and it goes on beside the search, at a lower
+    # priority, for the bound.
     pool = ThreadPoolExecutor(max_workers=2)
     lp_job = pool.submit(lambda: lp_relaxation(problem, deadline - time.perf_counter(),
                                                weeks=False))
@@ -178,7 +178,8 @@ def solve_schedule(requirements: pd.DataFrame, agents: pd.DataFrame, cfg: Schedu
     limit = cfg.solver.time_limit_seconds
     lp = _lp_result(lp_job, t0 + max(LP_WAIT_SHARE * limit, LP_WAIT_MIN_SECONDS))
     weekly = _lp_result(week_job, 0.0)
-    if use_lns(problem, cfg):
+    searching = use_lns(problem, cfg)
+    if searching:
         # the rounded roster is worth a longer wait, while the LP with patterns (about
         # WEEKLY_LP_RATIO times the days-only one) can still come by ROUND_WAIT_SHARE
         if lp is None:
@@ -192,7 +193,7 @@ def solve_schedule(requirements: pd.DataFrame, agents: pd.DataFrame, cfg: Schedu
         # threads come first, and the LP takes up the cycles they leave
         with contextlib.suppress(AttributeError, OSError, IndexError):
             os.setpriority(os.PRIO_PROCESS, week_thread[0], WEEKLY_LP_NICE)
-    elif use_lns(problem, cfg):
+    elif searching:
         found = lp_plan(problem, weekly, min(deadline, time.perf_counter() + ROUND_SECONDS),
                         cfg.solver.seed, cfg.solver.workers)
         rounded = bool(found)
@@ -208,7 +209,7 @@ def solve_schedule(requirements: pd.DataFrame, agents: pd.DataFrame, cfg: Schedu
     status = cp_model.UNKNOWN
     progress = Progress()
     lns = None
-    if use_lns(problem, cfg):
+    if searching:
         if probe_first(problem, cfg):
             # a small roster: one model first, for a share of the time, in case it proves the
             # optimum; the neighbourhood search gets the rest and the better roster is kept
