@@ -142,24 +142,35 @@ def test_day_sweep_improves_and_keeps_every_rule():
 
 
 def test_day_sweep_in_parts_keeps_every_rule(monkeypatch):
-    """A site larger than ``DAY_AGENTS`` is solved in parts, one after the other: the roster
-    still improves, prices as the roster model says, and keeps every rule."""
+    """A site larger than ``DAY_AGENTS`` is solved in parts; two solves run at once, never
+    on the same or next days of one site (so parts of a day come one after the other): the
+    roster still improves, prices as the roster model says, and keeps every rule."""
     import wfm.schedule.lns as lns_module
 
     monkeypatch.setattr(lns_module, "DAY_AGENTS", 4)
     cfg, frame, req, problem, lns = _sweep_instance()
-    solved: list[int] = []
+    solved: list[tuple[int, list[int], float, float]] = []
     original = Lns._solve_grouped
 
-    def spy(self, roster, members, *args, **kwargs):
-        solved.append(len(members))
-        return original(self, roster, members, *args, **kwargs)
+    def spy(self, roster, members, free_days, *args, **kwargs):
+        began = time.perf_counter()
+        out = original(self, roster, members, free_days, *args, **kwargs)
+        (d,) = free_days
+        solved.append((d, members, began, time.perf_counter()))
+        return out
 
     monkeypatch.setattr(Lns, "_solve_grouped", spy)
     first = lns.construct(greedy(problem), list(range(10)))
     assert first is not None
     swept, _ = lns.sweep(first, time.perf_counter() + 5)
-    assert solved and max(solved) <= 4 and sum(solved[:3]) == 10  # day 0 in parts of 4, 3, 3
+    assert solved and max(len(m) for _, m, _, _ in solved) <= 4
+    day = solved[0][0]  # the first day's three parts hold every agent once
+    parts = [m for d, m, _, _ in solved if d == day][:3]
+    assert sorted(a for m in parts for a in m) == list(range(10))
+    overlapping = [(x[0], y[0]) for i, x in enumerate(solved) for y in solved[i + 1:]
+                   if x[2] < y[3] and y[2] < x[3]]
+    assert overlapping  # side by side ...
+    assert all(abs(d1 - d2) > 1 for d1, d2 in overlapping)  # ... on days apart
     assert lns.total(swept) < lns.total(first)
     model, solver, status = solve_fixed(problem, swept.days, swept.skill)
     assert status == cp_model.OPTIMAL

@@ -242,7 +242,7 @@ class Lns:
         return [_pinned(now)]
 
     def _solve_grouped(self, roster: Roster, members: list[int], free_days: set[int],
-                       seconds: float, seed: int, workers: int = 1
+                       seconds: float, seed: int
                        ) -> tuple[int, dict[int, tuple[dict, dict, int]]] | None:
         """As ``_solve``, in the grouped model (grouped.py): breaks and skills are counted per
         group of like agents, so a neighbourhood can hold every agent of a site for a day or
@@ -279,7 +279,12 @@ class Lns:
         solver = cp_model.CpSolver()
         prm = solver.parameters
         prm.max_time_in_seconds = max(seconds, 0.05)
-        prm.num_workers = workers
+        # one worker, the strongest linear relaxation: on the 150-agent benchmark's costliest
+        # days, 2.5 s so reach what 10 s do (under- and over-staffing 2,085 / 1,950 / 1,515),
+        # where two workers (the default linearization) ended at 4,935-5,445 / 2,115-2,220 /
+        # 1,680 in 5 s
+        prm.num_workers = 1
+        prm.linearization_level = 2
         prm.random_seed = seed
         prm.cp_model_presolve = True
         status = solver.solve(model.m)
@@ -538,65 +543,79 @@ class Lns:
     def sweep(self, roster: Roster, stop: float) -> tuple[Roster, bool]:
         """Day after day until ``stop``: every agent of a site re-solved for one day in the
         grouped model (shift, breaks and skills move; the other days stay, so do weekly
-        hours, rest and days off), sites side by side. Each day gets at most
-        ``DAY_SECONDS`` per 150 agents of its site, and in the first round no more than an
-        equal share of the time left, so that every day gets its turn. Each round takes the
-        days whose under- and over-staffing cost most first: a day whose solve fell short in
-        one round is taken early in the next (150 agents at 60 s, seeds 1-5: 17,450-18,046,
-        median 17,746, against 18,013-24,282 in the days' order). A result is kept when
-        the roster costs no more. Returns the roster and whether the sweep settled: a whole
-        round of days changed nothing and each was solved to optimality (the caller then goes
-        back to ``improve``)."""
+        hours, rest and days off). ``settings.workers`` solves run at once, each on one
+        CP-SAT worker: other sites on any day, the same site only on days not next to each
+        other. Each solve gets at most ``DAY_SECONDS`` per 150 agents of its site, and in the
+        first round no more than an equal share of the time left, so that every day gets its
+        turn. Each round takes the days whose under- and over-staffing cost most first (a day
+        whose solve fell short in one round is taken early in the next). A result is kept
+        when the roster costs no more; an agent whose week another solve changed meanwhile
+        keeps its week as it now is (so every week kept is one a solve accepted). Returns
+        the roster and whether the sweep settled: a whole round of days changed nothing (the
+        caller then goes back to ``improve``)."""
         workers = max(1, int(self.settings.workers))
-        sites = list(self.sites)
-        per_site = max(1, workers // len(sites))
-        quiet, turns, queue = 0, 0, []
-        with ThreadPoolExecutor(max_workers=min(workers, len(sites))) as pool:
-            while quiet < self.p.days:
-                if not queue:  # a round: every day once, the costliest first
-                    queue = self._days_by_cost(roster)
-                d = queue.pop(0)
-                # a site of more than DAY_AGENTS agents is solved in random parts, one after
-                # the other (each site's first part side by side with the other sites' first)
-                parts = []
-                for site in sites:
-                    agents = [int(a) for a in self.rng.permutation(self.sites[site])]
-                    n = -(-len(agents) // DAY_AGENTS)
-                    parts.append([sorted(agents[i::n]) for i in range(n)])
-                waves = [[p[i] for p in parts if i < len(p)] for i in range(max(map(len, parts)))]
-                before = self.total(roster)
-                proven, out_of_time = True, False
-                for w, wave in enumerate(waves):
-                    self._poll()
-                    left = stop - time.perf_counter()
-                    if left < 0.5:
-                        out_of_time = True
+        queue: list[tuple[int, str, list[int]]] = []  # (day, site, members) not yet started
+        running: dict = {}  # future -> (day, site, members, the roster it started from)
+        round_size = quiet = started = 0
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            while True:
+                self._poll()
+                left = stop - time.perf_counter()
+                while left >= 0.5 and len(running) < workers and (
+                        not round_size or quiet + len(running) < round_size):
+                    if not queue:  # a round: every day once, the costliest first
+                        queue = self._day_jobs(roster)
+                        round_size = len(queue)
+                    job = next((j for j in queue if all(
+                        site != j[1] or abs(d - j[0]) > 1 for d, site, _, _ in
+                        running.values())), None)
+                    if job is None:
                         break
+                    queue.remove(job)
+                    d, site, members = job
                     # the first round shares the time left so that every day gets its turn
-                    share = (left / (self.p.days - turns) if turns < self.p.days else left) \
-                        / (len(waves) - w)
-                    futures = [pool.submit(self._solve_grouped, roster, members, {d},
-                                           min(share, float(np.clip(
-                                               DAY_SECONDS * len(members) / 150, 1.0,
-                                               4 * DAY_SECONDS))), self._seed(), per_site)
-                               for members in wave]
-                    for future in futures:
-                        done = future.result()
-                        if done is None or not done[1]:
-                            proven = False
-                            continue
-                        proven = proven and done[0] == cp_model.OPTIMAL
-                        candidate = self._apply(roster, done[1])
-                        if self.total(candidate) <= self.total(roster):
+                    share = left * min(workers, round_size) / max(round_size - started, 1) \
+                        if started < round_size else left
+                    seconds = min(share, float(np.clip(DAY_SECONDS * len(members) / 150,
+                                                       1.0, 4 * DAY_SECONDS)))
+                    future = pool.submit(self._solve_grouped, roster, members, {d}, seconds,
+                                         self._seed())
+                    running[future] = (d, site, members, roster)
+                    started += 1
+                if not running:
+                    return roster, False  # out of time
+                finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                for future in finished:
+                    d, _, members, began = running.pop(future)
+                    done = future.result()
+                    before = self.total(roster)
+                    if done is not None and done[1]:
+                        # an agent another solve changed meanwhile keeps its week as it is
+                        result = {a: r for a, r in done[1].items()
+                                  if roster.days[a] == began.days[a]
+                                  and roster.skill[a] == began.skill[a]}
+                        candidate = self._apply(roster, result)
+                        if self.total(candidate) <= before:
                             roster = candidate
-                turns += 1
-                value = self.total(roster)
-                if value < before:
-                    self._report(roster)  # also what earlier parts of a day cut short found
-                if out_of_time:
-                    return roster, False
-                quiet = quiet + 1 if value >= before and proven else 0
-        return roster, quiet >= self.p.days
+                    if self.total(roster) < before:
+                        quiet = 0
+                        self._report(roster)
+                    else:
+                        quiet += 1
+                if round_size and quiet >= round_size and not running:
+                    return roster, True
+
+    def _day_jobs(self, roster: Roster) -> list[tuple[int, str, list[int]]]:
+        """One round of the sweep: (day, site, agents) for every day, the costliest days
+        first; a site of more than ``DAY_AGENTS`` agents in random parts (solved one after
+        the other, as parts of one site and day never run at once)."""
+        jobs = []
+        for d in self._days_by_cost(roster):
+            for site, agents in self.sites.items():
+                mixed = [int(a) for a in self.rng.permutation(agents)]
+                n = -(-len(mixed) // DAY_AGENTS)
+                jobs += [(d, site, sorted(mixed[i::n])) for i in range(n)]
+        return jobs
 
     def _days_by_cost(self, roster: Roster) -> list[int]:
         """The days, those whose slots' under- and over-staffing cost most first."""
@@ -652,9 +671,12 @@ class Lns:
 WEEK_SHARE = 0.15
 
 # The day sweep's time per site and day, per 150 agents of the site (between 1 s and 4×).
-# On the 150-agent benchmark at 60 s (seeds 1 / 2): 3 s → 25,206 / 32,279, 5 s → 20,832 /
-# 20,108, 8 s → 24,519 / 25,548 (bench/results/schedule_named.txt).
-DAY_SECONDS = 5.0
+# With one worker per solve and the strongest relaxation, the benchmark's costliest days
+# reach in 2.5 s what they reach in 10 s (see ``_solve_grouped``); 150 agents at 60 s, two
+# days side by side, seeds 1-5: 17,240-17,311 (bench/results/schedule_named.txt). With two
+# workers per solve, one day at a time, 5 s had been best (3 s / 5 s / 8 s, seeds 1 / 2:
+# 25,206 / 32,279, 20,832 / 20,108, 24,519 / 25,548, from the greedy roster).
+DAY_SECONDS = 2.5
 # At most this many agents of a site in one day's model of the sweep; a larger site is solved
 # in random parts, one after the other. 500 agents on 2 sites at 120 s: 83,287 / 78,892 (seeds
 # 1 / 2) in parts of 125 agents, 84,179-100,075 with whole sites (4 runs, seed 1). 150 agents
