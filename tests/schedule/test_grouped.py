@@ -192,3 +192,40 @@ def test_each_round_of_the_sweep_takes_the_costliest_days_first():
     empty = Roster([{}, {}], [{}, {}], [0, 0],
                    {key: np.zeros(problem.n_slots) for key in problem.demand})
     assert lns._days_by_cost(empty) == [3, 5, 0, 1, 2, 4, 6]
+
+
+def test_a_day_solved_beside_another_is_rebased_onto_the_roster_as_it_now_is():
+    """Monday (half the agents) and Wednesday solved from the same roster, Monday's kept first:
+    Wednesday's result is taken whole for agents Monday left alone, only its breaks and
+    skills for agents Monday changed whose Wednesday shift it keeps, and not at all for
+    agents it moves on Wednesday too. The merged roster keeps every rule and prices as the
+    roster model says."""
+    cfg, frame, req, problem, lns = _sweep_instance()
+    first = lns.construct(greedy(problem), list(range(10)))
+    assert first is not None
+    everyone = list(range(10))
+    _, monday = lns._solve_grouped(first, everyone[:5], {0}, 3, 1)  # half the agents
+    _, wednesday = lns._solve_grouped(first, everyone, {2}, 3, 1)
+    now = lns._apply(first, monday)
+    rebased = lns._rebase(now, first, wednesday, 2)
+    moved = {a for a in everyone
+             if now.days[a] != first.days[a] or now.skill[a] != first.skill[a]}
+    assert moved and set(everyone) - moved  # both kinds occur
+    kept = 0
+    for a in everyone:
+        if a not in moved:
+            assert rebased[a] == wednesday[a]
+            continue
+        was, new = first.days[a].get(2), wednesday[a][0].get(2)
+        if (was and was.option) != (new and new.option):
+            assert a not in rebased
+        elif a in rebased:
+            days, _, own = rebased[a]
+            assert days == {**now.days[a], 2: new} and own == now.own[a]
+            kept += 1
+    assert kept  # the breaks-and-skills case occurs too
+    merged = lns._apply(now, rebased)
+    model, solver, status = solve_fixed(problem, merged.days, merged.skill)
+    assert status == cp_model.OPTIMAL
+    assert solver.objective_value == pytest.approx(lns.total(merged))
+    assert check_schedule(_assignments(model, solver), frame, cfg, req) == []

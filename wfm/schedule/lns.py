@@ -549,14 +549,15 @@ class Lns:
         first round no more than an equal share of the time left, so that every day gets its
         turn. Each round takes the days whose under- and over-staffing cost most first (a day
         whose solve fell short in one round is taken early in the next). A result is kept
-        when the roster costs no more; an agent whose week another solve changed meanwhile
-        keeps its week as it now is (so every week kept is one a solve accepted). Returns
+        when the roster costs no more (``_rebase``: of an agent whose week the solve beside it
+        changed meanwhile, only the breaks and skills of a shift both keep). Returns
         the roster and whether the sweep settled: a whole round of days changed nothing (the
         caller then goes back to ``improve``)."""
         workers = max(1, int(self.settings.workers))
         queue: list[tuple[int, str, list[int]]] = []  # (day, site, members) not yet started
         running: dict = {}  # future -> (day, site, members, the roster it started from)
         round_size = quiet = started = 0
+        longer: dict[tuple[int, str], int] = {}  # a day whose solve was cut short gets more
         with ThreadPoolExecutor(max_workers=workers) as pool:
             while True:
                 self._poll()
@@ -576,8 +577,9 @@ class Lns:
                     # the first round shares the time left so that every day gets its turn
                     share = left * min(workers, round_size) / max(round_size - started, 1) \
                         if started < round_size else left
-                    seconds = min(share, float(np.clip(DAY_SECONDS * len(members) / 150,
-                                                       1.0, 4 * DAY_SECONDS)))
+                    seconds = min(share, float(np.clip(
+                        DAY_SECONDS * len(members) / 150 * longer.get((d, site), 1),
+                        1.0, 4 * DAY_SECONDS)))
                     future = pool.submit(self._solve_grouped, roster, members, {d}, seconds,
                                          self._seed())
                     running[future] = (d, site, members, roster)
@@ -586,24 +588,47 @@ class Lns:
                     return roster, False  # out of time
                 finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
                 for future in finished:
-                    d, _, members, began = running.pop(future)
+                    d, site, members, began = running.pop(future)
                     done = future.result()
                     before = self.total(roster)
                     if done is not None and done[1]:
-                        # an agent another solve changed meanwhile keeps its week as it is
-                        result = {a: r for a, r in done[1].items()
-                                  if roster.days[a] == began.days[a]
-                                  and roster.skill[a] == began.skill[a]}
-                        candidate = self._apply(roster, result)
+                        candidate = self._apply(roster, self._rebase(roster, began, done[1], d))
                         if self.total(candidate) <= before:
                             roster = candidate
                     if self.total(roster) < before:
                         quiet = 0
                         self._report(roster)
+                        longer.pop((d, site), None)
                     else:
                         quiet += 1
+                        if done is None or done[0] != cp_model.OPTIMAL:
+                            longer[(d, site)] = min(2 * longer.get((d, site), 1), 4)
                 if round_size and quiet >= round_size and not running:
                     return roster, True
+
+    def _rebase(self, roster: Roster, began: Roster, result: dict[int, tuple[dict, dict, int]],
+                d: int) -> dict[int, tuple[dict, dict, int]]:
+        """``result`` of a solve of day ``d`` that started from ``began``, on ``roster`` as it
+        now is (another solve, of a day apart, may have changed some of its agents meanwhile).
+        An agent unchanged since keeps the result as it is. One changed since takes the
+        result's breaks and skills of day ``d`` if the result keeps its shift that day (its
+        week, and so its own cost, are then as they now are); if the result changes that shift
+        too, the agent keeps its week as it now is (no solve checked that week)."""
+        out = {}
+        for a, (days, skill, own) in result.items():
+            if roster.days[a] == began.days[a] and roster.skill[a] == began.skill[a]:
+                out[a] = (days, skill, own)
+                continue
+            now, new = roster.days[a].get(d), days.get(d)
+            if (now and now.option) != (new and new.option):
+                continue
+            if new is None:
+                continue  # off that day, before and after: nothing to take
+            span = range(new.option.start, min(new.option.end, self.p.n_slots))
+            kept = {t: k for t, k in roster.skill[a].items() if t not in span}
+            kept.update({t: skill[t] for t in span if t in skill})
+            out[a] = ({**roster.days[a], d: new}, kept, roster.own[a])
+        return out
 
     def _day_jobs(self, roster: Roster) -> list[tuple[int, str, list[int]]]:
         """One round of the sweep: (day, site, agents) for every day, the costliest days
