@@ -6,6 +6,7 @@ that reproduce a roster, and the LNS day sweep that uses it."""
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -20,7 +21,7 @@ from wfm.schedule.bound import lp_relaxation
 from wfm.schedule.check import check_schedule
 from wfm.schedule.grouped import Grouped
 from wfm.schedule.hint import greedy
-from wfm.schedule.lns import Lns, Roster, Worked, solve_fixed
+from wfm.schedule.lns import Lns, Roster, Worked, own_costs, solve_fixed
 from wfm.schedule.model import SCALE, RosterModel
 from wfm.schedule.problem import build_problem
 from wfm.schedule.solve import _assignments
@@ -195,37 +196,73 @@ def test_each_round_of_the_sweep_takes_the_costliest_days_first():
 
 
 def test_a_day_solved_beside_another_is_rebased_onto_the_roster_as_it_now_is():
-    """Monday (half the agents) and Wednesday solved from the same roster, Monday's kept first:
-    Wednesday's result is taken whole for agents Monday left alone, only its breaks and
-    skills for agents Monday changed whose Wednesday shift it keeps, and not at all for
-    agents it moves on Wednesday too. The merged roster keeps every rule and prices as the
-    roster model says."""
+    """Monday (half the agents) and Wednesday solved from the same roster, Monday's kept
+    first: Wednesday's result is taken whole for agents Monday left alone; an agent Monday
+    changed takes Wednesday's day into its week as it now is, at its own cost as it is when
+    Wednesday's shift stays, priced again when it changes. The merged roster keeps every rule
+    and prices as the roster model says."""
     cfg, frame, req, problem, lns = _sweep_instance()
     first = lns.construct(greedy(problem), list(range(10)))
     assert first is not None
     everyone = list(range(10))
-    _, monday = lns._solve_grouped(first, everyone[:5], {0}, 3, 1)  # half the agents
+    _, monday = lns._solve_grouped(first, everyone[:5], {0}, 3, 1)
     _, wednesday = lns._solve_grouped(first, everyone, {2}, 3, 1)
     now = lns._apply(first, monday)
     rebased = lns._rebase(now, first, wednesday, 2)
     moved = {a for a in everyone
              if now.days[a] != first.days[a] or now.skill[a] != first.skill[a]}
     assert moved and set(everyone) - moved  # both kinds occur
-    kept = 0
+    kinds = set()
     for a in everyone:
         if a not in moved:
             assert rebased[a] == wednesday[a]
             continue
-        was, new = first.days[a].get(2), wednesday[a][0].get(2)
-        if (was and was.option) != (new and new.option):
-            assert a not in rebased
-        elif a in rebased:
-            days, _, own = rebased[a]
-            assert days == {**now.days[a], 2: new} and own == now.own[a]
-            kept += 1
-    assert kept  # the breaks-and-skills case occurs too
+        days, _, own = rebased[a]
+        new = wednesday[a][0].get(2)
+        assert days == {**{e: w for e, w in now.days[a].items() if e != 2},
+                        **({2: new} if new else {})}
+        was = first.days[a].get(2)
+        if (was and was.option) == (new and new.option):
+            kinds.add("same shift")
+            assert own == now.own[a]
+        else:
+            kinds.add("repriced")
+            alone = own_costs(replace(problem, agents=[problem.agents[a]]), [days],
+                              [rebased[a][1]])
+            assert alone == [own]
+    assert kinds == {"same shift", "repriced"}
     merged = lns._apply(now, rebased)
     model, solver, status = solve_fixed(problem, merged.days, merged.skill)
     assert status == cp_model.OPTIMAL
     assert solver.objective_value == pytest.approx(lns.total(merged))
     assert check_schedule(_assignments(model, solver), frame, cfg, req) == []
+
+
+def test_a_day_whose_solve_fell_short_gets_twice_the_time_next_round(monkeypatch):
+    """The first solve (the costliest day) is real and improves the roster; every other
+    solve returns nothing in time. In the next round each day that fell short is given twice
+    its time (2 s for these ten agents, then 4 s), the day that improved the same again."""
+    import wfm.schedule.lns as lns_module
+
+    monkeypatch.setattr(lns_module, "DAY_SECONDS", 30.0)  # 2 s for these ten agents
+    _, _, _, problem, lns = _sweep_instance()
+    asked: list[tuple[int, float]] = []
+    original = Lns._solve_grouped
+
+    def stub(self, roster, members, free_days, seconds, seed):
+        (d,) = free_days
+        asked.append((d, seconds))
+        return original(self, roster, members, free_days, 1.0, seed) if len(asked) == 1 \
+            else None
+
+    monkeypatch.setattr(Lns, "_solve_grouped", stub)
+    first = lns.construct(greedy(problem), list(range(10)))
+    assert first is not None
+    swept, settled = lns.sweep(first, time.perf_counter() + 60)
+    assert settled and lns.total(swept) < lns.total(first)
+    assert sorted(d for d, _ in asked[:7]) == list(range(7))  # the first round
+    assert [s for _, s in asked[:7]] == pytest.approx([2.0] * 7)
+    again = asked[7:]  # the next, until seven days in a row have changed nothing
+    assert again and len(again) <= 7
+    assert [s for _, s in again] == pytest.approx(
+        [2.0 if d == asked[0][0] else 4.0 for d, _ in again])
