@@ -46,7 +46,7 @@ import numpy as np
 from ortools.math_opt.python import mathopt
 from ortools.sat.python import cp_model
 
-from wfm.schedule.bound import _all_options
+from wfm.schedule.bound import group_options
 from wfm.schedule.hint import mid_breaks, working_slots
 from wfm.schedule.model import SCALE, RosterModel
 from wfm.schedule.problem import Option, Problem, paid_slots
@@ -106,7 +106,7 @@ class _CoverageModel:
             if site is not None and g[0] != site:
                 continue
             c = problem.agents[members[0]].contract
-            options = _all_options(problem, members)
+            options = group_options(problem, members)
             days_terms = []
             for d in days:
                 available = sum(1 for a in members if problem.agents[a].options[d])

@@ -68,7 +68,7 @@ def lp_relaxation(problem: Problem, seconds: float | None = None, weeks: bool = 
         n = len(members)
         agent = problem.agents[members[0]]
         c = agent.contract
-        full_options = _all_options(problem, members)
+        full_options = group_options(problem, members)
         days_terms, hours_terms, working = [], [], []
         for d, options in enumerate(full_options):
             day_vars = []
@@ -92,7 +92,7 @@ def lp_relaxation(problem: Problem, seconds: float | None = None, weeks: bool = 
         if rules.contract_hours == "hard":
             solver.Add(sum(hours_terms) <= n * c.max_hours_week)
             solver.Add(sum(hours_terms) >= n * c.min_hours_week)
-        patterns = day_patterns(problem, c, _day_hours(full_options, slot_h)) if weeks \
+        patterns = day_patterns(problem, c, day_hours(full_options, slot_h)) if weeks \
             else None
         if patterns is None:  # the working days counted only
             for d, day in enumerate(working):
@@ -201,13 +201,13 @@ def day_patterns(problem: Problem, c: Contract, hours: list[tuple[float, float]]
     return out
 
 
-def _day_hours(full_options, slot_h: float) -> list[tuple[float, float]]:
+def day_hours(full_options, slot_h: float) -> list[tuple[float, float]]:
     """Per day, the least and most paid hours of a worked day (0, 0 when none can be)."""
     return [(min(paid_slots(o) for o in day) * slot_h, max(paid_slots(o) for o in day) * slot_h)
             if day else (0.0, 0.0) for day in full_options]
 
 
-def _all_options(problem: Problem, members: list[int]):
+def group_options(problem: Problem, members: list[int]):
     """Per day, the union of the group's options (leave makes some agents' lists shorter)."""
     days = []
     for d in range(problem.days):

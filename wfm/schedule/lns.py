@@ -280,7 +280,7 @@ class Lns:
         prm = solver.parameters
         prm.max_time_in_seconds = max(seconds, 0.05)
         # one worker, the strongest linear relaxation: on the 150-agent benchmark's costliest
-        # days, 2.5 s so reach what 10 s do (under- and over-staffing 2,085 / 1,950 / 1,515),
+        # days, 2.5 s reach what 10 s do (under- and over-staffing 2,085 / 1,950 / 1,515),
         # where two workers (the default linearization) ended at 4,935-5,445 / 2,115-2,220 /
         # 1,680 in 5 s
         prm.num_workers = 1
@@ -713,7 +713,8 @@ WEEK_SHARE = 0.15
 # The day sweep's time per site and day, per 150 agents of the site (between 1 s and 4×).
 # With one worker per solve and the strongest relaxation, the benchmark's costliest days
 # reach in 2.5 s what they reach in 10 s (see ``_solve_grouped``); 150 agents at 60 s, two
-# days side by side, seeds 1-5: 17,240-17,311 (bench/results/schedule_named.txt). With two
+# days side by side, seeds 1-5: 17,210-17,570, median 17,240 (bench/results/schedule_named.txt,
+# 82bb728). With two
 # workers per solve, one day at a time, 5 s had been best (3 s / 5 s / 8 s, seeds 1 / 2:
 # 25,206 / 32,279, 20,832 / 20,108, 24,519 / 25,548, from the greedy roster).
 DAY_SECONDS = 2.5

@@ -30,7 +30,7 @@ from dataclasses import replace
 
 from ortools.sat.python import cp_model
 
-from wfm.schedule.bound import _all_options, _day_hours, day_patterns, lp_groups
+from wfm.schedule.bound import day_hours, day_patterns, group_options, lp_groups
 from wfm.schedule.model import SCALE, RosterModel
 from wfm.schedule.problem import Problem
 
@@ -76,7 +76,7 @@ def assign_weeks(problem: Problem, lp, seconds: float = WEEK_SECONDS) -> dict[in
             continue
         agent = problem.agents[members[0]]
         patterns = day_patterns(problem, agent.contract,
-                                _day_hours(_all_options(problem, members), slot_h)) or []
+                                day_hours(group_options(problem, members), slot_h)) or []
         classes: dict[tuple, list[int]] = defaultdict(list)
         for a in members:
             spec = problem.agents[a]
