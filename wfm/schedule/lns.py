@@ -412,7 +412,7 @@ class Lns:
         (construct places each break alone, against the staffing so far): one exactly solved
         model per day and site,
         ``settings.workers`` days at a time. Each result changes only its own day, so results
-        of different days combine."""
+        of different days combine (``_rebase``, shifts kept)."""
         jobs = [(site, d) for site in self.sites for d in range(self.p.days)]
         workers = max(1, int(self.settings.workers))
         with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -429,41 +429,20 @@ class Lns:
                         continue
                     future = pool.submit(self._solve, roster, members, {d}, min(left, 30.0),
                                          self._seed(), breaks_only=True)
-                    running[future] = d
+                    running[future] = (d, roster)
                 if not running:
                     break
                 finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
                 for future in finished:
-                    d = running.pop(future)
+                    d, began = running.pop(future)
                     done = future.result()
                     if done is None or not done[1]:
                         continue
-                    candidate = self._merge_day(roster, done[1], d)
+                    candidate = self._apply(roster, self._rebase(roster, began, done[1], d))
                     if self.total(candidate) < self.total(roster):
                         roster = candidate
                         self._report(roster)
         return roster
-
-    def _merge_day(self, roster: Roster, result: dict[int, tuple[dict, dict, int]], d: int
-                   ) -> Roster:
-        """``roster`` with day ``d`` of each agent in ``result`` (breaks and skills only: the
-        shift, and so the agent's own cost, is the same)."""
-        supply = {key: arr.copy() for key, arr in roster.supply.items()}
-        days, skill = list(roster.days), list(roster.skill)
-        for a, (d_new, s_new, _) in result.items():
-            site = self.p.agents[a].site
-            opt = roster.days[a][d].option
-            span = range(opt.start, min(opt.end, self.p.n_slots))
-            old = dict(roster.skill[a])
-            for t in span:
-                if t in old:
-                    supply[(site, old.pop(t))][t] -= 1
-                if t in s_new:
-                    old[t] = s_new[t]
-                    supply[(site, s_new[t])][t] += 1
-            days[a] = {**roster.days[a], d: d_new[d]}
-            skill[a] = old
-        return Roster(days, skill, list(roster.own), supply)
 
     def _poll(self) -> None:
         """Take up the LP relaxation's guidance once it has finished beside the search: each
@@ -609,7 +588,8 @@ class Lns:
     def _rebase(self, roster: Roster, began: Roster, result: dict[int, tuple[dict, dict, int]],
                 d: int) -> dict[int, tuple[dict, dict, int]]:
         """``result`` of a solve of day ``d`` that started from ``began``, on ``roster`` as it
-        now is (another solve, of a day apart, may have changed some of its agents meanwhile).
+        now is (a solve of another day may have changed some of its agents meanwhile; in the
+        sweep a day apart, in ``place_breaks`` with every shift kept).
         An agent unchanged since takes the result as it is. One changed since takes the
         result's day ``d`` into its week as it now is: with the same shift that day only the
         breaks and skills change, so its own cost stays; with another shift (or none) the
