@@ -99,13 +99,15 @@ def assign_weeks(problem: Problem, lp, seconds: float = WEEK_SECONDS) -> dict[in
             m.add(sum(z[(key, i)] for i in fits) == len(who))
         if not z:
             continue
+        on: dict[int, list] = defaultdict(list)  # pattern -> its count in each class
+        for (_, i), v in z.items():
+            on[i].append(v)
         target = [sum(v for pattern, v in weeks if pattern[d]) for d in range(problem.days)]
-        mix = defaultdict(float, ((p, v) for p, v in weeks))
-        terms = [(RESOLUTION * sum((v for (_, i), v in z.items() if patterns[i][0][d]),
+        mix = dict(weeks)
+        terms = [(RESOLUTION * sum((v for i, vs in on.items() if patterns[i][0][d] for v in vs),
                                    start=0), target[d], day_price) for d in range(problem.days)]
-        terms += [(RESOLUTION * sum((v for (_, j), v in z.items() if j == i), start=0),
-                   mix[pattern], mix_price) for i, (pattern, _) in enumerate(patterns)
-                  if mix[pattern] or any(j == i for _, j in z)]
+        terms += [(RESOLUTION * sum(on.get(i, []), start=0), mix.get(pattern, 0.0), mix_price)
+                  for i, (pattern, _) in enumerate(patterns) if pattern in mix or i in on]
         for expr, want, price in terms:
             want = int(round(want * RESOLUTION))
             gap = m.new_int_var(0, RESOLUTION * len(members) + want, "")
