@@ -110,6 +110,15 @@ def test_a_complete_hint_reproduces_the_roster():
     assert solver.objective_value + grouped.constant == pytest.approx(lns.total(first))
 
 
+def _priced_as_the_model(lns: Lns, roster: Roster):
+    """The roster model with every choice fixed to ``roster`` accepts it (every hard rule
+    holds) at the search's own running total; returns the solved model for the checker."""
+    model, solver, status = solve_fixed(lns.p, roster.days, roster.skill)
+    assert status == cp_model.OPTIMAL
+    assert solver.objective_value == pytest.approx(lns.total(roster))
+    return model, solver
+
+
 def _sweep_instance():
     """Ten agents (three blended) over a week of one phone and one WeChat agent's demand;
     the greedy leaves the day sweep much to do (8,420 -> 4,130 when written)."""
@@ -135,9 +144,7 @@ def test_day_sweep_improves_and_keeps_every_rule():
     swept, settled = lns.sweep(first, time.perf_counter() + 5)
     assert settled  # small: every day proved optimal well within the time
     assert lns.total(swept) < 0.6 * lns.total(first)  # 8,420 -> 4,130 when written
-    model, solver, status = solve_fixed(problem, swept.days, swept.skill)
-    assert status == cp_model.OPTIMAL
-    assert solver.objective_value == pytest.approx(lns.total(swept))
+    model, solver = _priced_as_the_model(lns, swept)
     assert lns.progress[-1][1] == pytest.approx(lns.total(swept) / SCALE)
     assert check_schedule(_assignments(model, solver), frame, cfg, req) == []
 
@@ -173,9 +180,7 @@ def test_day_sweep_in_parts_keeps_every_rule(monkeypatch):
     assert overlapping  # side by side ...
     assert all(abs(d1 - d2) > 1 for d1, d2 in overlapping)  # ... on days apart
     assert lns.total(swept) < lns.total(first)
-    model, solver, status = solve_fixed(problem, swept.days, swept.skill)
-    assert status == cp_model.OPTIMAL
-    assert solver.objective_value == pytest.approx(lns.total(swept))
+    model, solver = _priced_as_the_model(lns, swept)
     assert check_schedule(_assignments(model, solver), frame, cfg, req) == []
 
 
@@ -232,9 +237,7 @@ def test_a_day_solved_beside_another_is_rebased_onto_the_roster_as_it_now_is():
             assert alone == [own]
     assert kinds == {"same shift", "repriced"}
     merged = lns._apply(now, rebased)
-    model, solver, status = solve_fixed(problem, merged.days, merged.skill)
-    assert status == cp_model.OPTIMAL
-    assert solver.objective_value == pytest.approx(lns.total(merged))
+    model, solver = _priced_as_the_model(lns, merged)
     assert check_schedule(_assignments(model, solver), frame, cfg, req) == []
 
 
