@@ -131,7 +131,7 @@ class Grouped:
             for u in self.under.values():
                 m.add(u == 0)
         self.constant = constant
-        self.agents._objective(terms)
+        self.agents.minimize(terms)
 
     # ------------------------------------------------------------------ hints and results
     def hint(self, days: list[dict[int, tuple[Option, tuple[int, ...]]]],

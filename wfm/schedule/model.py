@@ -125,7 +125,7 @@ class RosterModel:
             self._preferences(a, agent)
         if self.with_coverage:
             self._coverage()
-        self._objective()
+        self.minimize()
 
     def _agent_shifts(self, a: int, agent) -> None:
         m = self.m
@@ -371,7 +371,10 @@ class RosterModel:
                 core = smaller  # keeps the needed ones, which stay in front
         return core
 
-    def _objective(self, extra: list | None = None) -> None:
+    def minimize(self, extra: list | None = None) -> None:
+        """Set the objective: the agents' pay and soft-rule penalties, plus ``extra`` terms
+        (the coverage cost of a model built without it, a rounding's deviations). Replaces
+        any objective set before."""
         terms = [c * v for v, c, _ in self.cost_terms] + [p.coef * p.var for p in self.penalties]
         self.m.minimize(sum(terms + (extra or [])))
 

@@ -94,7 +94,7 @@ class WeekPricer:
                     continue
                 keys.append((0, d, o))
                 coefs.append(-int(round(SCALE * value)))
-        model._objective([c * model.x[k] for k, c in zip(keys, coefs, strict=True)])
+        model.minimize([c * model.x[k] for k, c in zip(keys, coefs, strict=True)])
         solver = cp_model.CpSolver()
         prm = solver.parameters
         prm.num_workers = 1

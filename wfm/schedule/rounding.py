@@ -194,7 +194,7 @@ def _solve_group(problem: Problem, lp, g: tuple, members: list[int],
             below = model.m.new_int_var(0, target, "")
             model.m.add(RESOLUTION * sum(counts.get(key, [])) - above + below == target)
             extra += [price * above, price * below]
-    model._objective(extra)
+    model.minimize(extra)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(seconds, 0.05)
     solver.parameters.num_workers = 1
