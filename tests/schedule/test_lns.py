@@ -277,12 +277,35 @@ def test_a_weekly_lp_not_ready_when_the_search_starts_runs_at_a_lower_priority(m
                                                                cfg)).value)
 
 
-def test_the_lp_guidance_is_taken_up_when_the_lp_ends():
+def test_a_small_site_searches_every_start_of_the_shifts_the_lp_uses(monkeypatch):
+    """The search space is the shift options the LP uses (and the first roster's); at a site
+    of at most EVERY_START_UP_TO agents, every start of the shifts the LP uses."""
+    import wfm.schedule.solve as solve
+
+    problem = build_problem(week_of_demand(2), roster(3), lns_config())
+    lp = lp_relaxation(problem)
+    wide = solve.restrict_to_lp(problem, lp, {})
+    monkeypatch.setattr(solve, "EVERY_START_UP_TO", 2)
+    narrow = solve.restrict_to_lp(problem, lp, {})
+    grown = 0
+    for a, agent in enumerate(problem.agents):
+        for d, day in enumerate(agent.options):
+            used = lp.used.get((agent.site, agent.skills, agent.contract_name, d), {})
+            assert narrow.agents[a].options[d] == [o for o in day if (o.shift, o.start) in used]
+            shifts = {shift for shift, _ in used}
+            assert wide.agents[a].options[d] == [o for o in day if o.shift in shifts]
+            grown += len(wide.agents[a].options[d]) > len(narrow.agents[a].options[d])
+    assert grown  # the LP leaves some start of a shift it uses
+
+
+def test_the_lp_guidance_is_taken_up_when_the_lp_ends(monkeypatch):
     """A search that started before the LP finished runs over every option; once the LP is
     done (``pending`` answers), each agent's options shrink to the LP-guided ones, except an
     agent construct had to widen, and the LP bound becomes the search's stopping bound."""
+    import wfm.schedule.solve as solve
     from wfm.schedule.solve import restrict_to_lp
 
+    monkeypatch.setattr(solve, "EVERY_START_UP_TO", 0)  # the LP's own starts only
     cfg = lns_config()
     problem = build_problem(week_of_demand(2), roster(3), cfg)
     lp = lp_relaxation(problem)

@@ -99,7 +99,8 @@ class Solver(StrictModel):
     presolve: bool = Field(False, description="CP-SAT presolve; off: on a week of 60 agents it "
                            "took 10 s and delayed the first roster from 3 s to 11 s")
     lp_guided: bool = Field(True, description="search only the shift options the LP relaxation "
-                            "and the greedy roster use (much smaller model)")
+                            "and the first roster use (much smaller model); at a site of up "
+                            "to 40 agents, every start of the shifts the LP uses")
     strategy: str = Field("auto", pattern="^(auto|lns|single)$", description=(
         "single: one CP-SAT model (proves optima on tiny rosters); lns: a greedy first "
         "roster, then neighbourhoods of agents and days solved with the others fixed, then a "
