@@ -102,10 +102,10 @@ class Solver(StrictModel):
                             "and the first roster use (much smaller model); at a site of up "
                             "to 40 agents, every start of the shifts the LP uses")
     strategy: str = Field("auto", pattern="^(auto|lns|single)$", description=(
-        "single: one CP-SAT model (proves optima on tiny rosters); lns: a greedy first "
-        "roster, then neighbourhoods of agents and days solved with the others fixed, then a "
-        "day sweep; auto: lns when coverage is soft, after a short single-model probe (5% of "
-        "the limit, at most 1 s) on rosters of up to 40 agents"))
+        "single: one CP-SAT model (proves optima on tiny rosters); lns: a first roster "
+        "rounded from the LP relaxation, then a day sweep and neighbourhoods of agents and "
+        "days solved with the others fixed; auto: lns when coverage is soft, after a short "
+        "single-model probe (5% of the limit, at most 1 s) on rosters of up to 40 agents"))
     pattern_bound_seconds: float = Field(0.0, ge=0, description=(
         "after the search, up to this many seconds of column generation over agents' whole "
         "weeks for a lower bound that also knows rest, each agent's hours and preferences "
