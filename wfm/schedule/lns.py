@@ -569,12 +569,13 @@ class Lns:
                 for future in finished:
                     d, site, members, began = running.pop(future)
                     done = future.result()
-                    before = self.total(roster)
+                    before = after = self.total(roster)
                     if done is not None and done[1]:
                         candidate = self._apply(roster, self._rebase(roster, began, done[1], d))
-                        if self.total(candidate) <= before:
-                            roster = candidate
-                    if self.total(roster) < before:
+                        value = self.total(candidate)
+                        if value <= before:
+                            roster, after = candidate, value
+                    if after < before:
                         quiet = 0
                         self._report(roster)
                         longer.pop((d, site), None)

@@ -512,12 +512,11 @@ def evaluate(problem: Problem, roster, settings) -> tuple[RosterModel, cp_model.
 def restrict_to_lp(problem: Problem, lp, plan: dict[int, dict[int, int]] | None = None
                    ) -> Problem:
     """Keep, for each agent and day, the shift options the LP relaxation uses for the agent's
-    group and the greedy roster's choice (``plan``, computed if not given): a much smaller
-    model to search. At a site of at most ``EVERY_START_UP_TO`` agents, every start of the
-    shifts the LP uses is kept: the LP spreads a group of one or two agents over a few
-    options that no whole agent can follow."""
-    from wfm.schedule.hint import greedy
-
+    group and the first roster's choice (``plan``: the rounded or greedy roster; the greedy
+    one if not given): a much smaller model to search. At a site of at most
+    ``EVERY_START_UP_TO`` agents, every start of the shifts the LP uses is kept: the LP
+    spreads a group of one or two agents over a few options that no whole agent can
+    follow."""
     plan = greedy(problem) if plan is None else plan
     per_site = Counter(agent.site for agent in problem.agents)
     agents = []
