@@ -102,6 +102,9 @@ class Lns:
         # a stronger bound still being computed: its value once known (-inf: none), else None
         self.late_bound: Callable[[], float | None] | None = None
         self.progress: list[tuple[float, float, float]] = []
+        # the best roster a day's result merged whole would have made, where the merge the
+        # sweep keeps lost most of that result (``sweep``); returned if the search ends worse
+        self.aside: Roster | None = None
         # how long pricing a whole roster in the full model took (construct does it once):
         # the final evaluation costs the same, so the caller keeps that much time in reserve
         self.price_seconds = 0.0
@@ -569,12 +572,17 @@ class Lns:
                 for future in finished:
                     d, site, members, began = running.pop(future)
                     done = future.result()
-                    before = after = self.total(roster)
+                    now = roster
+                    before = after = self.total(now)
                     if done is not None and done[1]:
-                        candidate = self._apply(roster, self._rebase(roster, began, done[1], d))
+                        candidate = self._apply(now, self._rebase(now, began, done[1], d))
                         value = self.total(candidate)
                         if value <= before:
                             roster, after = candidate, value
+                        if before - after < LOST_SHARE * (
+                                self.total(began) - self.total(self._apply(began, done[1]))):
+                            self._set_aside(before, self._apply(
+                                now, self._rebase(now, began, done[1], d, whole=True)))
                     if after < before:
                         quiet = 0
                         self._report(roster)
@@ -587,7 +595,7 @@ class Lns:
                     return roster, True
 
     def _rebase(self, roster: Roster, began: Roster, result: dict[int, tuple[dict, dict, int]],
-                d: int) -> dict[int, tuple[dict, dict, int]]:
+                d: int, whole: bool = False) -> dict[int, tuple[dict, dict, int]]:
         """``result`` of a solve of day ``d`` that started from ``began``, on ``roster`` as it
         now is (a solve of another day may have changed some of its agents meanwhile; in the
         sweep a day apart, in ``place_breaks`` with every shift kept).
@@ -619,12 +627,44 @@ class Lns:
             else:
                 repriced[a] = (week, kept)
         if repriced:
-            agents = list(repriced)
-            own = own_costs(replace(self.p, agents=[self.p.agents[a] for a in agents]),
-                            [repriced[a][0] for a in agents], [repriced[a][1] for a in agents])
-            if own is not None:
-                out.update({a: (*repriced[a], o) for a, o in zip(agents, own, strict=True)})
+            priced, broken = self._price_apart(list(repriced), repriced, halve=whole)
+            out.update(priced)
+            if broken and whole:
+                # the solve's week as it saw it (the change made meanwhile undone), or the
+                # week as it now is: whichever costs the roster less
+                taken = {**out, **{a: result[a] for a in broken}}
+                if self.total(self._apply(roster, taken)) <= self.total(self._apply(roster, out)):
+                    out = taken
         return out
+
+    def _price_apart(self, agents: list[int], weeks: dict[int, tuple[dict, dict]],
+                     halve: bool = True) -> tuple[dict[int, tuple[dict, dict, int]], list[int]]:
+        """Price ``agents``' ``weeks`` (days, skills) in one fixed model. If that finds a
+        hard rule broken: with ``halve``, each half apart, down to the agents that break one;
+        else all of them count as breaking one. Returns ({agent: (days, skills, own cost)}
+        for the others, the agents that break a rule)."""
+        own = own_costs(replace(self.p, agents=[self.p.agents[a] for a in agents]),
+                        [weeks[a][0] for a in agents], [weeks[a][1] for a in agents])
+        if own is not None:
+            return {a: (*weeks[a], o) for a, o in zip(agents, own, strict=True)}, []
+        if not halve or len(agents) == 1:
+            return {}, agents
+        left, left_broken = self._price_apart(agents[:len(agents) // 2], weeks)
+        right, right_broken = self._price_apart(agents[len(agents) // 2:], weeks)
+        return {**left, **right}, left_broken + right_broken
+
+    def _set_aside(self, than: int, candidate: Roster) -> None:
+        """Keep ``candidate`` aside if it costs less than ``than`` and any roster aside."""
+        value = self.total(candidate)
+        if value < than and (self.aside is None or value < self.total(self.aside)):
+            self.aside = candidate
+
+    def best_of(self, roster: Roster) -> Roster:
+        """``roster``, or the roster set aside if that costs less."""
+        if self.aside is not None and self.total(self.aside) < self.total(roster):
+            roster = self.aside
+            self._report(roster)
+        return roster
 
     def _day_jobs(self, roster: Roster) -> list[tuple[int, str, list[int]]]:
         """One round of the sweep: (day, site, agents) for every day, the costliest days
@@ -699,6 +739,9 @@ WEEK_SHARE = 0.15
 # workers per solve, one day at a time, 5 s had been best (3 s / 5 s / 8 s, seeds 1 / 2:
 # 25,206 / 32,279, 20,832 / 20,108, 24,519 / 25,548, from the greedy roster).
 DAY_SECONDS = 2.5
+# A merge that keeps less than this share of what a day's solve found on the roster it started
+# from sets aside the roster with the result merged whole (``Lns.aside``).
+LOST_SHARE = 0.5
 # At most this many agents of a site in one day's model of the sweep; a larger site is solved
 # in random parts, one after the other. 500 agents on 2 sites at 120 s: 83,287 / 78,892 (seeds
 # 1 / 2) in parts of 125 agents, 84,179-100,075 with whole sites (4 runs, seed 1). 150 agents
