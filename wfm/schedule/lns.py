@@ -23,7 +23,11 @@ over agents, so the roster decomposes well (the "fix-and-optimise" matheuristic)
    model (grouped.py: breaks and skills counted per group of like agents, so a sub-model of
    150 agents stays small), from a complete hint of the incumbent. This moves the day's
    shifts, breaks and skills all together, which the small neighbourhoods cannot; on the
-   150-agent benchmark it took the 60 s roster from ~26,000 to ~20,000.
+   150-agent benchmark it took the 60 s roster from ~26,000 to ~20,000. Two days are solved
+   side by side and merged onto the roster as it is when each ends; a merge that loses most
+   of a result (the two changes together break an agent's weekly rule) sets the roster with
+   the result merged whole aside, and the search takes it if it costs less when the sweep
+   settles or the time is up.
 
 Each sub-model of step 2 is the same ``RosterModel`` (same rules, same penalties, breaks placed
 in the solve, blended agents allocated per slot), and the grouped model hands back exactly what
@@ -606,7 +610,16 @@ class Lns:
         hard rule broken they all keep their weeks as they are. (Keeping only the unchanged
         agents' results lost most of the second result in the first rounds, when a solve
         changes almost every agent: on the benchmark a day's 12,000 gain came to nothing and
-        took another 10 s solve to find again.)"""
+        took another 10 s solve to find again.)
+
+        ``whole``: the agents priced again are priced in halves down to those whose week
+        breaks a hard rule (``_price_apart``); the others take the result's day, and each that
+        breaks one takes the result's week as the solve saw it (the change made meanwhile
+        undone for it) or keeps its week, whichever costs the roster less. Nothing of the
+        result is lost, but the sweep merges without it: on the 150-agent benchmark merging
+        whole settled worse on every seed (17,371-17,698 against 17,240-17,341), the days
+        whose results were dropped being solved again a round later against the other days
+        as they had moved. The sweep sets the roster merged whole aside instead (``aside``)."""
         out: dict[int, tuple[dict, dict, int]] = {}
         repriced: dict[int, tuple[dict, dict]] = {}
         n = self.p.n_slots
