@@ -147,21 +147,30 @@ def test_the_time_limit_bounds_the_whole_run_and_the_best_roster_is_kept(strateg
     assert check_schedule(result.assignments, frame, cfg, req) == []
 
 
-def _slow_lp(monkeypatch, delay: float, gives_up: bool = False):
-    """The LP relaxation, ``delay`` seconds late (and finding nothing with ``gives_up``); the
-    search waits for it at most 0.3 s."""
+def _slow_lp(monkeypatch, delay: float, gives_up: bool = False, weeks_only: bool = False,
+             rounds: bool = False, seen: list[int] | None = None):
+    """The LP relaxation, ``delay`` seconds late (finding nothing with ``gives_up``; with
+    ``weeks_only`` only the one with patterns is late, and ``seen`` gets its thread's
+    priority when it is done waiting). The search waits for the LP at most 0.3 s, and with
+    ``rounds`` for the one with patterns, to round from, until ROUND_WAIT_SHARE of the limit.
+    Returns the real LP relaxation."""
     import wfm.schedule.solve as solve
 
     real = solve.lp_relaxation
 
     def slow(problem, seconds=None, weeks=True):
-        time.sleep(delay)
+        if weeks or not weeks_only:
+            time.sleep(delay)
+            if seen is not None:
+                seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
         return None if gives_up else real(problem, seconds, weeks)
 
     monkeypatch.setattr(solve, "lp_relaxation", slow)
     monkeypatch.setattr(solve, "LP_WAIT_SHARE", 0.0)
-    monkeypatch.setattr(solve, "ROUND_WAIT_SHARE", 0.0)
+    if not rounds:
+        monkeypatch.setattr(solve, "ROUND_WAIT_SHARE", 0.0)
     monkeypatch.setattr(solve, "LP_WAIT_MIN_SECONDS", 0.3)
+    return real
 
 
 def test_a_slow_lp_bound_does_not_hold_up_the_search(monkeypatch):
@@ -244,18 +253,10 @@ def test_the_search_waits_longer_for_the_lp_with_patterns_to_round_from(monkeypa
     and its first roster is rounded from it."""
     import wfm.schedule.solve as solve
 
-    real, real_plan = solve.lp_relaxation, solve.lp_plan
+    _slow_lp(monkeypatch, 0.8, weeks_only=True, rounds=True)
     rounded = []
-
-    def late(problem, seconds=None, weeks=True):
-        if weeks:
-            time.sleep(0.8)
-        return real(problem, seconds, weeks)
-
-    monkeypatch.setattr(solve, "lp_relaxation", late)
+    real_plan = solve.lp_plan
     monkeypatch.setattr(solve, "lp_plan", lambda *args: rounded.append(1) or real_plan(*args))
-    monkeypatch.setattr(solve, "LP_WAIT_SHARE", 0.0)
-    monkeypatch.setattr(solve, "LP_WAIT_MIN_SECONDS", 0.3)
     frame = roster(4)
     cfg = lns_config(seconds=4)
     result = solve_schedule(week_of_demand(2), frame, cfg)
@@ -271,19 +272,8 @@ def test_a_weekly_lp_not_ready_when_the_search_starts_runs_at_a_lower_priority(m
     and its bound is still the one reported; the first roster is then the greedy one."""
     import wfm.schedule.solve as solve
 
-    real = solve.lp_relaxation
-    seen = []
-
-    def late(problem, seconds=None, weeks=True):
-        if weeks:
-            time.sleep(1.0)
-            seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
-        return real(problem, seconds, weeks)
-
-    monkeypatch.setattr(solve, "lp_relaxation", late)
-    monkeypatch.setattr(solve, "LP_WAIT_SHARE", 0.0)
-    monkeypatch.setattr(solve, "ROUND_WAIT_SHARE", 0.0)
-    monkeypatch.setattr(solve, "LP_WAIT_MIN_SECONDS", 0.3)
+    seen: list[int] = []
+    real = _slow_lp(monkeypatch, 1.0, weeks_only=True, seen=seen)
     rounded = []
     monkeypatch.setattr(solve, "lp_plan", lambda *args: rounded.append(1) or {})
     before = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
