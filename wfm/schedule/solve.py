@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import threading
 import time
@@ -180,7 +181,9 @@ def solve_schedule(requirements: pd.DataFrame, agents: pd.DataFrame, cfg: Schedu
     # the first roster when the LP with patterns is late, or for agents rounding cannot place.
     # It took 1.5 s of CPU at 150 agents and 5.2 s at 500 beside the two LPs on 2 cores;
     # without it the first roster came at 6.1 s instead of 7.0 s, and 21.4 s instead of 24.5 s.
-    plan = None if searching else greedy(problem)
+    made = functools.cache(lambda: greedy(problem))  # the greedy roster, made at most once
+    if not searching:
+        made()
     limit = cfg.solver.time_limit_seconds
     lp = _lp_result(lp_job, t0 + max(LP_WAIT_SHARE * limit, LP_WAIT_MIN_SECONDS))
     weekly = _lp_result(week_job, 0.0)
@@ -188,17 +191,17 @@ def solve_schedule(requirements: pd.DataFrame, agents: pd.DataFrame, cfg: Schedu
         # the rounded roster is worth a longer wait, while the LP with patterns (about
         # WEEKLY_LP_RATIO times the days-only one) can still come by ROUND_WAIT_SHARE
         if lp is None:
-            plan = greedy(problem)  # the LPs are late: the greedy may be the first roster
+            made()  # the LPs are late: the greedy may be the first roster
             lp = _lp_result(lp_job, t0 + ROUND_WAIT_SHARE * limit / WEEKLY_LP_RATIO)
         if lp_job.done():
             until = t0 + max(ROUND_WAIT_SHARE * limit, LP_WAIT_MIN_SECONDS)
             expected = t0 + WEEKLY_LP_RATIO * (time.perf_counter() - t0)
             weekly = _lp_result(week_job, min(expected, until))
             if weekly is None and time.perf_counter() < until:
-                if plan is None:
-                    plan = greedy(problem)  # made while the LP with patterns is awaited
+                made()  # made while the LP with patterns is awaited
                 weekly = _lp_result(week_job, until)
     rounded = False
+    plan = None
     if weekly is None:
         # this thread only (Linux; elsewhere it runs at the usual priority): the search's
         # threads come first, and the LP takes up the cycles they leave
@@ -208,12 +211,10 @@ def solve_schedule(requirements: pd.DataFrame, agents: pd.DataFrame, cfg: Schedu
         found = lp_plan(problem, weekly, min(deadline, time.perf_counter() + ROUND_SECONDS),
                         cfg.solver.seed, cfg.solver.workers)
         rounded = bool(found)
-        if len(found) < len(problem.agents):  # an agent rounding could not place: its greedy week
-            plan = {**(greedy(problem) if plan is None else plan), **found}
-        else:
-            plan = found
+        # an agent rounding could not place keeps its greedy week
+        plan = found if len(found) == len(problem.agents) else {**made(), **found}
     if plan is None:
-        plan = greedy(problem)
+        plan = made()
     prepared = time.perf_counter() - t0
     searched = restrict_to_lp(problem, lp, plan) if cfg.solver.lp_guided and lp else problem
     notes = list(problem.notes)
