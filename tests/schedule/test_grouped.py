@@ -110,6 +110,43 @@ def test_a_complete_hint_reproduces_the_roster():
     assert solver.objective_value + grouped.constant == pytest.approx(lns.total(first))
 
 
+def test_own_costs_priced_from_the_shifts_alone_are_the_full_models():
+    """``own_costs`` prices each agent's week in a model of the shifts only (no breaks, slots
+    or skills): on a roster whose agents pay soft-rule penalties (preferences, days off,
+    rest, weekend pairs) it gives each agent exactly what the full fixed model does, and it
+    finds a week that breaks a hard rule of the agent's own."""
+    cfg = lns_config(seconds=3, rules=config().rules.model_copy(update={
+        "contract_hours": "soft", "min_rest": "soft", "consecutive_days_off": "soft"}))
+    cfg = cfg.model_copy(update={
+        "contracts": {"ft": cfg.contracts["ft"].model_copy(update={
+            "min_hours_week": 12, "max_days": 4, "min_consecutive_days_off": 2,
+            "min_rest_hours": 16})},
+        "weights": cfg.weights.model_copy(update={"preference": 5, "weekend_pair": 7})})
+    frame = _frame(5, 2)
+    frame["preferred_days_off"] = [(5, 6)] * 5
+    frame["preferred_shifts"] = [("late",)] * 5
+    req = pd.concat([week_of_demand(2), week_of_demand(1, "wechat")], ignore_index=True)
+    problem = build_problem(req, frame, cfg)
+    t0 = time.perf_counter()
+    first = Lns(problem, cfg.solver, t0 + 3, t0).construct(greedy(problem), list(range(5)))
+    assert first is not None
+    model, solver, status = solve_fixed(problem, first.days, first.skill)
+    assert status == cp_model.OPTIMAL
+    penalties = [0] * 5
+    for pen in model.penalties:
+        if pen.agent is not None:
+            penalties[pen.agent] += pen.coef * solver.value(pen.var)
+    assert sum(penalties) > 0  # the prices below include soft rules, not pay alone
+    assert own_costs(problem, first.days) == first.own
+    # five working days where four are allowed (a hard rule): no price
+    early = problem.agents[0].options
+    alone = replace(problem, agents=[problem.agents[0]])
+    four = [{d: Worked(early[d][0], mid_breaks(early[d][0])) for d in range(4)}]
+    assert own_costs(alone, four) is not None
+    five = [{d: Worked(early[d][0], mid_breaks(early[d][0])) for d in range(5)}]
+    assert own_costs(alone, five) is None
+
+
 def _priced_as_the_model(lns: Lns, roster: Roster):
     """The roster model with every choice fixed to ``roster`` accepts it (every hard rule
     holds) at the search's own running total; returns the solved model for the checker."""
@@ -232,8 +269,7 @@ def test_a_day_solved_beside_another_is_rebased_onto_the_roster_as_it_now_is():
             assert own == now.own[a]
         else:
             kinds.add("repriced")
-            alone = own_costs(replace(problem, agents=[problem.agents[a]]), [days],
-                              [rebased[a][1]])
+            alone = own_costs(replace(problem, agents=[problem.agents[a]]), [days])
             assert alone == [own]
     assert kinds == {"same shift", "repriced"}
     merged = lns._apply(now, rebased)
@@ -262,7 +298,7 @@ def _conflicting_merge():
                             mid_breaks(problem.agents[a].options[d][0])) for d in days}
         skill = {t: "phone" for w in worked.values()
                  for t in working_slots(w.option, problem.n_slots, w.breaks)}
-        own = own_costs(replace(problem, agents=[problem.agents[a]]), [worked], [skill])
+        own = own_costs(replace(problem, agents=[problem.agents[a]]), [worked])
         assert own is not None
         return worked, skill, own[0]
 
@@ -291,7 +327,7 @@ def test_a_merge_whole_prices_apart_the_agents_that_break_a_weekly_rule():
     assert rebased[1] == wednesday[1]
     days, skill, own = rebased[2]
     assert set(days) == {0, 2, 5}
-    assert [own] == own_costs(replace(problem, agents=[problem.agents[2]]), [days], [skill])
+    assert [own] == own_costs(replace(problem, agents=[problem.agents[2]]), [days])
     merged = lns._apply(now, rebased)
     assert lns.total(merged) < lns.total(lns._apply(now, lns._rebase(now, first, wednesday, 2)))
     model, solver = _priced_as_the_model(lns, merged)
@@ -322,17 +358,21 @@ def test_a_result_the_merge_loses_is_set_aside_and_the_better_roster_returned(mo
 def test_a_day_whose_solve_fell_short_gets_twice_the_time_next_round(monkeypatch):
     """The first solve (the costliest day) is real and improves the roster; every other
     solve returns nothing in time. In the next round each day that fell short is given twice
-    its time (2 s for these ten agents, then 4 s), the day that improved the same again."""
+    its work (2 deterministic seconds for these ten agents, then 4), the day that improved
+    the same again. The wall-clock limit of each solve is the time left, in the first round
+    shared among the days."""
     import wfm.schedule.lns as lns_module
 
-    monkeypatch.setattr(lns_module, "DAY_SECONDS", 30.0)  # 2 s for these ten agents
+    monkeypatch.setattr(lns_module, "DAY_WORK", 30.0)  # 2 for these ten agents
     _, _, _, problem, lns = _sweep_instance()
     asked: list[tuple[int, float]] = []
+    limits: list[float] = []
     original = Lns._solve_grouped
 
-    def stub(self, roster, members, free_days, seconds, seed):
+    def stub(self, roster, members, free_days, seconds, seed, work):
         (d,) = free_days
-        asked.append((d, seconds))
+        asked.append((d, work))
+        limits.append(seconds)
         return original(self, roster, members, free_days, 1.0, seed) if len(asked) == 1 \
             else None
 
@@ -347,3 +387,7 @@ def test_a_day_whose_solve_fell_short_gets_twice_the_time_next_round(monkeypatch
     assert again and len(again) <= 7
     assert [s for _, s in again] == pytest.approx(
         [2.0 if d == asked[0][0] else 4.0 for d, _ in again])
+    # 60 s shared by 7 days on the workers: the first solve at most that share, the last of
+    # the round at most all that is left
+    share = 60 * lns.settings.workers / 7
+    assert share - 2 < limits[0] <= share and 50.0 < limits[6] <= 60

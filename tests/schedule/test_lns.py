@@ -64,7 +64,7 @@ def test_the_first_roster_staggers_the_breaks_of_like_agents():
                                                                         "10:00"]
     short = problem.demand[("上海", "phone")] - first.supply[("上海", "phone")]
     assert short.max() <= 0
-    assert own_costs(problem, first.days, first.skill) == first.own
+    assert own_costs(problem, first.days) == first.own
 
 
 def test_running_objective_is_the_models_objective():
@@ -82,7 +82,7 @@ def test_running_objective_is_the_models_objective():
     order = sorted(range(6), key=lambda a: len(problem.agents[a].skills))
     first = lns.construct(greedy(problem), order)
     assert first is not None
-    assert own_costs(problem, first.days, first.skill) == first.own
+    assert own_costs(problem, first.days) == first.own
     better = lns.improve(lns.place_breaks(first, t0 + 2), t0 + 4)
     assert lns.total(better) <= lns.total(first)
     model, solver, _ = evaluate(problem, better, cfg.solver)

@@ -8,12 +8,13 @@ from types import SimpleNamespace
 
 import pandas as pd
 import pytest
+from ortools.sat.python import cp_model
 
 from tests.schedule.test_lns import lns_config, week_of_demand
 from tests.schedule.test_schedule import DAY, roster
 from wfm.schedule.bound import lp_relaxation
 from wfm.schedule.hint import greedy
-from wfm.schedule.lns import Lns, own_costs
+from wfm.schedule.lns import Lns, solve_fixed
 from wfm.schedule.model import SCALE
 from wfm.schedule.problem import build_problem, paid_slots
 from wfm.schedule.rounding import assign_weeks, lp_plan
@@ -96,7 +97,8 @@ def test_the_rounded_roster_keeps_every_rule_and_beats_the_greedy(n, level, cont
     t0 = time.perf_counter()
     lns = Lns(problem, cfg.solver, t0 + 10, t0, lp.value)
     rounded = lns.construct(plan, list(range(n)))
-    assert rounded is not None and own_costs(problem, rounded.days, rounded.skill) is not None
+    assert rounded is not None
+    assert solve_fixed(problem, rounded.days, rounded.skill)[2] == cp_model.OPTIMAL
     first = lns.construct(greedy(problem), list(range(n)))
     assert lns.total(rounded) < 0.6 * lns.total(first)
     assert lns.total(rounded) / SCALE >= lp.value - 1e-6  # the LP bound holds

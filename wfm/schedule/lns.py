@@ -249,11 +249,13 @@ class Lns:
         return [_pinned(now)]
 
     def _solve_grouped(self, roster: Roster, members: list[int], free_days: set[int],
-                       seconds: float, seed: int
+                       seconds: float, seed: int, work: float | None = None
                        ) -> tuple[int, dict[int, tuple[dict, dict, int]]] | None:
         """As ``_solve``, in the grouped model (grouped.py): breaks and skills are counted per
         group of like agents, so a neighbourhood can hold every agent of a site for a day or
-        two. Starts from the incumbent (a hint), so the result is rarely worse."""
+        two. Starts from the incumbent (a hint), so the result is rarely worse. ``work``: a
+        budget in CP-SAT's deterministic seconds (its count of work done, the same on any
+        machine), within the wall-clock ``seconds``."""
         p = self.p
         fixed = self._others(roster, members)
         specs, forced, kept_slots = [], set(), []
@@ -286,6 +288,8 @@ class Lns:
         solver = cp_model.CpSolver()
         prm = solver.parameters
         prm.max_time_in_seconds = max(seconds, 0.05)
+        if work is not None:
+            prm.max_deterministic_time = work
         # one worker, the strongest linear relaxation: on the 150-agent benchmark's costliest
         # days, 2.5 s reach what 10 s do (under- and over-staffing 2,085 / 1,950 / 1,515),
         # where two workers (the default linearization) ended at 4,935-5,445 / 2,115-2,220 /
@@ -362,11 +366,16 @@ class Lns:
                     skill[a][t] = key[1]
                     supply[key][t] += 1
         self._first_breaks(days, skill, supply)
+        # priced in the full model with every choice fixed, as the final evaluation will be:
+        # that also checks the breaks and skills, and times the evaluation (the caller keeps
+        # that much in reserve)
         began = time.perf_counter()
-        own = own_costs(p, days, skill)
+        model, solver, status = solve_fixed(p, days, skill)
         self.price_seconds = time.perf_counter() - began
-        if own is None:
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return None
+        priced = _own(model, solver)
+        own = [priced[a] for a in range(n)]
         roster = Roster(days, skill, own, supply)
         for lo in range(0, len(unplaced), 5):
             members = unplaced[lo:lo + 5]
@@ -531,10 +540,11 @@ class Lns:
         grouped model (shift, breaks and skills move; the other days stay, so do weekly
         hours, rest and days off). ``settings.workers`` solves run at once, each on one
         CP-SAT worker: other sites on any day, the same site only on days not next to each
-        other. Each solve gets at most ``DAY_SECONDS`` per 150 agents of its site, and in the
-        first round no more than an equal share of the time left, so that every day gets its
-        turn. Each round takes the days whose under- and over-staffing cost most first (a day
-        whose solve fell short in one round is taken early in the next). A result is kept
+        other. Each solve gets ``DAY_WORK`` deterministic seconds per 150 agents of its site,
+        and in the first round no more wall-clock time than an equal share of the time left,
+        so that every day gets its turn. Each round takes the days whose under- and
+        over-staffing cost most first (a day whose solve fell short in one round is taken
+        early in the next). A result is kept
         when the roster costs no more (``_rebase``: an agent the solve beside it changed
         meanwhile takes the result's day into its week as it now is). Returns
         the roster and whether the sweep settled: a whole round of days changed nothing (the
@@ -563,11 +573,11 @@ class Lns:
                     # the first round shares the time left so that every day gets its turn
                     share = left * min(workers, round_size) / max(round_size - started, 1) \
                         if started < round_size else left
-                    seconds = min(share, float(np.clip(
-                        DAY_SECONDS * len(members) / 150 * longer.get((d, site), 1),
-                        1.0, 4 * DAY_SECONDS)))
-                    future = pool.submit(self._solve_grouped, roster, members, {d}, seconds,
-                                         self._seed())
+                    work = float(np.clip(
+                        DAY_WORK * len(members) / 150 * longer.get((d, site), 1),
+                        MIN_DAY_WORK, 4 * DAY_WORK))
+                    future = pool.submit(self._solve_grouped, roster, members, {d},
+                                         min(share, left), self._seed(), work)
                     running[future] = (d, site, members, roster)
                     started += 1
                 if not running:
@@ -657,7 +667,7 @@ class Lns:
         else all of them count as breaking one. Returns ({agent: (days, skills, own cost)}
         for the others, the agents that break a rule)."""
         own = own_costs(replace(self.p, agents=[self.p.agents[a] for a in agents]),
-                        [weeks[a][0] for a in agents], [weeks[a][1] for a in agents])
+                        [weeks[a][0] for a in agents])
         if own is not None:
             return {a: (*weeks[a], o) for a, o in zip(agents, own, strict=True)}, []
         if not halve or len(agents) == 1:
@@ -744,14 +754,16 @@ class Lns:
 # 0.15 → 26,578, 0.05 → 26,739; on 500 agents at 120 s, 0.5 → 116,174 and 0.15 → 104,391.
 WEEK_SHARE = 0.15
 
-# The day sweep's time per site and day, per 150 agents of the site (between 1 s and 4×).
-# With one worker per solve and the strongest relaxation, the benchmark's costliest days
-# reach in 2.5 s what they reach in 10 s (see ``_solve_grouped``); 150 agents at 60 s, two
-# days side by side, seeds 1-5: 17,210-17,570, median 17,240 (bench/results/schedule_named.txt,
-# 82bb728). With two
-# workers per solve, one day at a time, 5 s had been best (3 s / 5 s / 8 s, seeds 1 / 2:
-# 25,206 / 32,279, 20,832 / 20,108, 24,519 / 25,548, from the greedy roster).
-DAY_SECONDS = 2.5
+# The day sweep's work per site and day, per 150 agents of the site (at least MIN_DAY_WORK, at
+# most 4×), in CP-SAT's deterministic seconds: a count of the work done, so a day gets as far
+# on a slow machine as on a fast one, and only the number of rounds in the time limit changes.
+# It had been 2.5 s of wall-clock time (150 agents at 60 s, two days side by side, seeds 1-5:
+# 17,210-17,570, median 17,240; bench/results/schedule_named.txt, 82bb728), until a machine
+# about twice as slow (first roster in 10-11 s, not 6) ended three runs of seed 1 at 21,628-
+# 29,588: in 2.5 s there a day's model had not yet found the roster its LP relaxation leads
+# to, which it did at 1.5-2.2 deterministic seconds (3-4.5 s there).
+DAY_WORK = 2.0
+MIN_DAY_WORK = 0.3
 # A merge that keeps less than this share of what a day's solve found on the roster it started
 # from sets aside the roster with the result merged whole (``Lns.aside``).
 LOST_SHARE = 0.5
@@ -776,6 +788,20 @@ def fixed_model(problem: Problem, days: list[dict[int, Worked]], skill: list[dic
                 ) -> RosterModel:
     """The roster model with each agent-day's option, breaks and skills fixed: it prices
     exactly that roster (objective, per-agent costs, violations, coverage)."""
+    fixed, forced = _shifts_fixed(problem, days)
+    model = RosterModel(fixed, forced=forced)
+    for (a, d, _, b, k), var in model.brk.items():
+        worked = days[a][d]
+        model.m.add(var == int(worked.option.breaks[b].starts[k] == worked.breaks[b]))
+    for (a, t, k), var in model.alloc.items():
+        model.m.add(var == int(skill[a].get(t) == k))
+    return model
+
+
+def _shifts_fixed(problem: Problem, days: list[dict[int, Worked]]
+                  ) -> tuple[Problem, frozenset[tuple[int, int]]]:
+    """``problem`` with each agent-day's options cut to the one worked in ``days`` (none on a
+    day off), and the (agent, day) pairs that must be worked."""
     agents, forced = [], set()
     for a, agent in enumerate(problem.agents):
         options = []
@@ -785,13 +811,7 @@ def fixed_model(problem: Problem, days: list[dict[int, Worked]], skill: list[dic
             if worked is not None:
                 forced.add((a, d))
         agents.append(replace(agent, options=options))
-    model = RosterModel(replace(problem, agents=agents), forced=frozenset(forced))
-    for (a, d, _, b, k), var in model.brk.items():
-        worked = days[a][d]
-        model.m.add(var == int(worked.option.breaks[b].starts[k] == worked.breaks[b]))
-    for (a, t, k), var in model.alloc.items():
-        model.m.add(var == int(skill[a].get(t) == k))
-    return model
+    return replace(problem, agents=agents), frozenset(forced)
 
 
 def solve_fixed(problem: Problem, days: list[dict[int, Worked]], skill: list[dict[int, str]],
@@ -805,12 +825,19 @@ def solve_fixed(problem: Problem, days: list[dict[int, Worked]], skill: list[dic
     return model, solver, solver.solve(model.m)
 
 
-def own_costs(problem: Problem, days: list[dict[int, Worked]], skill: list[dict[int, str]]
-              ) -> list[int] | None:
+def own_costs(problem: Problem, days: list[dict[int, Worked]]) -> list[int] | None:
     """Each agent's scaled paid-hour cost and soft-rule penalties, or None if the roster
-    breaks a hard rule."""
-    model, solver, status = solve_fixed(problem, days, skill)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    breaks a hard rule of an agent's own. Both follow from the shifts alone (pay from each
+    option's paid slots, the rules from the days and times worked), so the model holds the
+    shifts only, each fixed: no break positions, working slots or skills, which the search
+    places by construction and ``fixed_model`` prices in full. On 150 agents this prices a
+    week in 0.1-0.2 s, the full model in 1.2 s."""
+    fixed, forced = _shifts_fixed(problem, days)
+    model = RosterModel(fixed, forced=forced, coverage=False, breaks=False)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = 60.0
+    if solver.solve(model.m) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     own = _own(model, solver)
     return [own[a] for a in range(len(problem.agents))]
