@@ -249,13 +249,14 @@ class Lns:
         return [_pinned(now)]
 
     def _solve_grouped(self, roster: Roster, members: list[int], free_days: set[int],
-                       seconds: float, seed: int, work: float | None = None
+                       until: float, seed: int, work: float | None = None
                        ) -> tuple[int, dict[int, tuple[dict, dict, int]]] | None:
         """As ``_solve``, in the grouped model (grouped.py): breaks and skills are counted per
         group of like agents, so a neighbourhood can hold every agent of a site for a day or
         two. Starts from the incumbent (a hint), so the result is rarely worse. ``work``: a
         budget in CP-SAT's deterministic seconds (its count of work done, the same on any
-        machine), within the wall-clock ``seconds``."""
+        machine); the solve stops by ``until`` (a ``time.perf_counter()`` value) whatever the
+        budget, the time to build the model counted (1 s for 150 agents on a slow machine)."""
         p = self.p
         fixed = self._others(roster, members)
         specs, forced, kept_slots = [], set(), []
@@ -287,7 +288,7 @@ class Lns:
         model.hint(hint_days, hint_skill)
         solver = cp_model.CpSolver()
         prm = solver.parameters
-        prm.max_time_in_seconds = max(seconds, 0.05)
+        prm.max_time_in_seconds = max(until - time.perf_counter(), 0.05)
         if work is not None:
             prm.max_deterministic_time = work
         # one worker, the strongest linear relaxation: on the 150-agent benchmark's costliest
@@ -564,7 +565,7 @@ class Lns:
                         queue = self._day_jobs(roster)
                         round_size = len(queue)
                     job = next((j for j in queue if all(
-                        site != j[1] or abs(d - j[0]) > 1 for d, site, _, _ in
+                        site != j[1] or abs(d - j[0]) > 1 for d, site, *_ in
                         running.values())), None)
                     if job is None:
                         break
@@ -577,7 +578,8 @@ class Lns:
                         DAY_WORK * len(members) / 150 * longer.get((d, site), 1),
                         MIN_DAY_WORK, 4 * DAY_WORK))
                     future = pool.submit(self._solve_grouped, roster, members, {d},
-                                         min(share, left), self._seed(), work)
+                                         min(time.perf_counter() + share, stop),
+                                         self._seed(), work)
                     running[future] = (d, site, members, roster)
                     started += 1
                 if not running:
@@ -588,13 +590,14 @@ class Lns:
                     done = future.result()
                     now = roster
                     before = after = self.total(now)
+                    found = 0  # what the result saves on the roster its solve started from
                     if done is not None and done[1]:
+                        found = self.total(began) - self.total(self._apply(began, done[1]))
                         candidate = self._apply(now, self._rebase(now, began, done[1], d))
                         value = self.total(candidate)
                         if value <= before:
                             roster, after = candidate, value
-                        if before - after < LOST_SHARE * (
-                                self.total(began) - self.total(self._apply(began, done[1]))):
+                        if before - after < LOST_SHARE * found:
                             self._set_aside(before, self._apply(
                                 now, self._rebase(now, began, done[1], d, whole=True)))
                     if after < before:
@@ -603,7 +606,9 @@ class Lns:
                         longer.pop((d, site), None)
                     else:
                         quiet += 1
-                        if done is None or done[0] != cp_model.OPTIMAL:
+                        # more work next round only if the solve found nothing (not if its
+                        # merge lost what it found)
+                        if found <= 0 and (done is None or done[0] != cp_model.OPTIMAL):
                             longer[(d, site)] = min(2 * longer.get((d, site), 1), 4)
                 if round_size and quiet >= round_size and not running:
                     return roster, True
