@@ -23,7 +23,7 @@ from wfm.schedule.grouped import Grouped
 from wfm.schedule.hint import greedy, mid_breaks, working_slots
 from wfm.schedule.lns import Lns, Roster, Worked, own_costs, solve_fixed
 from wfm.schedule.model import SCALE, RosterModel
-from wfm.schedule.problem import build_problem
+from wfm.schedule.problem import build_problem, paid_slots
 from wfm.schedule.solve import _assignments
 
 
@@ -369,7 +369,7 @@ def test_a_day_whose_solve_fell_short_gets_twice_the_time_next_round(monkeypatch
     limits: list[float] = []
     original = Lns._solve_grouped
 
-    def stub(self, roster, members, free_days, until, seed, work):
+    def stub(self, roster, members, free_days, until, seed, work, held):
         (d,) = free_days
         asked.append((d, work))
         limits.append(until - time.perf_counter())
@@ -406,9 +406,9 @@ def test_a_day_whose_merge_lost_what_it_found_gets_no_more_work(monkeypatch):
     merged: list[int] = []
     solve, rebase = Lns._solve_grouped, Lns._rebase
 
-    def spy(self, roster, members, free_days, until, seed, work):
+    def spy(self, roster, members, free_days, until, seed, work, held):
         asked.append((min(free_days), work))
-        done = solve(self, roster, members, free_days, until, seed, work)
+        done = solve(self, roster, members, free_days, until, seed, work, held)
         return None if done is None else (cp_model.FEASIBLE, done[1])
 
     def losing(self, roster, began, result, d, whole=False):
@@ -427,3 +427,42 @@ def test_a_day_whose_merge_lost_what_it_found_gets_no_more_work(monkeypatch):
     lost = set(merged[1:7])
     again = [w for d, w in asked[7:14] if d in lost]
     assert again and again == pytest.approx([2.0] * len(again))
+
+
+def test_two_days_solved_side_by_side_never_both_change_an_agents_hours():
+    """With two workers each agent has one of two lanes; a solve takes a lane no solve of
+    its site running beside it has, and holds the agents of the other lane to whether they
+    work that day and their paid hours. Two such solves from the same roster (Monday and
+    Wednesday) change no agent's days or hours in both, so the second merges whole: every
+    agent takes its result, no week is left as it was, and the roster keeps every rule."""
+    cfg, frame, req, problem, lns = _sweep_instance()
+    first = lns.construct(greedy(problem), list(range(10)))
+    assert first is not None
+    everyone = list(range(10))
+    held_monday, lane = lns._held(everyone, "上海", 0, {}, 2)
+    running = {"monday": (0, "上海", everyone, first, lane)}
+    held_wednesday, other = lns._held(everyone, "上海", 1, running, 2)
+    assert {lane, other} == {0, 1} and len(held_monday) == 5
+    assert held_monday | held_wednesday == set(everyone)
+    assert not held_monday & held_wednesday
+    assert lns._held(everyone, "上海", 7, {}, 1) == (frozenset(), None)  # one worker
+
+    def hours(days, d):
+        worked = days.get(d)
+        return None if worked is None else paid_slots(worked.option)
+
+    until = time.perf_counter() + 3
+    _, monday = lns._solve_grouped(first, everyone, {0}, until, 1, None, held_monday)
+    _, wednesday = lns._solve_grouped(first, everyone, {2}, until, 2, None, held_wednesday)
+    for result, d, held in ((monday, 0, held_monday), (wednesday, 2, held_wednesday)):
+        for a in held:
+            assert hours(result[a][0], d) == hours(first.days[a], d)
+    now = lns._apply(first, monday)
+    rebased = lns._rebase(now, first, wednesday, 2)
+    assert set(rebased) == set(everyone)
+    for a in everyone:
+        assert rebased[a][0].get(2) == wednesday[a][0].get(2)  # Wednesday's day taken
+        assert rebased[a][0].get(0) == monday[a][0].get(0)  # Monday's kept
+    merged = lns._apply(now, rebased)
+    model, solver = _priced_as_the_model(lns, merged)
+    assert check_schedule(_assignments(model, solver), frame, cfg, req) == []

@@ -109,6 +109,7 @@ class Lns:
         # the best roster a day's result merged whole would have made, where the merge the
         # sweep keeps lost most of that result (``sweep``); returned if the search ends worse
         self.aside: Roster | None = None
+        self.lanes: np.ndarray | None = None  # per agent, its lane in the day sweep (``_held``)
         # how long pricing a whole roster in the full model took (construct does it once):
         # the final evaluation costs the same, so the caller keeps that much time in reserve
         self.price_seconds = 0.0
@@ -249,14 +250,17 @@ class Lns:
         return [_pinned(now)]
 
     def _solve_grouped(self, roster: Roster, members: list[int], free_days: set[int],
-                       until: float, seed: int, work: float | None = None
+                       until: float, seed: int, work: float | None = None,
+                       held: frozenset[int] = frozenset()
                        ) -> tuple[int, dict[int, tuple[dict, dict, int]]] | None:
         """As ``_solve``, in the grouped model (grouped.py): breaks and skills are counted per
         group of like agents, so a neighbourhood can hold every agent of a site for a day or
         two. Starts from the incumbent (a hint), so the result is rarely worse. ``work``: a
         budget in CP-SAT's deterministic seconds (its count of work done, the same on any
         machine); the solve stops by ``until`` (a ``time.perf_counter()`` value) whatever the
-        budget, the time to build the model counted (1 s for 150 agents on a slow machine)."""
+        budget, the time to build the model counted (1 s for 150 agents on a slow machine).
+        ``held``: agents who keep, on the free days, whether they work and their paid hours
+        (their shift may move to another option of the same paid length)."""
         p = self.p
         fixed = self._others(roster, members)
         specs, forced, kept_slots = [], set(), []
@@ -273,6 +277,11 @@ class Lns:
                     day = list(self.space[a][d])
                     if now is not None and now.option not in day:
                         day.append(now.option)
+                    if a in held:  # working as now, for as many paid hours
+                        day = [opt for opt in day if now is not None
+                               and paid_slots(opt) == paid_slots(now.option)]
+                        if now is not None:
+                            forced.add((i, d))
                 else:
                     day = self._keep(now, i, d, forced, kept)
                 options.append(day)
@@ -577,16 +586,17 @@ class Lns:
                     work = float(np.clip(
                         DAY_WORK * len(members) / 150 * longer.get((d, site), 1),
                         MIN_DAY_WORK, 4 * DAY_WORK))
+                    held, lane = self._held(members, site, started, running, workers)
                     future = pool.submit(self._solve_grouped, roster, members, {d},
                                          min(time.perf_counter() + share, stop),
-                                         self._seed(), work)
-                    running[future] = (d, site, members, roster)
+                                         self._seed(), work, held)
+                    running[future] = (d, site, members, roster, lane)
                     started += 1
                 if not running:
                     return roster, False  # out of time
                 finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
                 for future in finished:
-                    d, site, members, began = running.pop(future)
+                    d, site, members, began, _ = running.pop(future)
                     done = future.result()
                     now = roster
                     before = after = self.total(now)
@@ -612,6 +622,25 @@ class Lns:
                             longer[(d, site)] = min(2 * longer.get((d, site), 1), 4)
                 if round_size and quiet >= round_size and not running:
                     return roster, True
+
+    def _held(self, members: list[int], site: str, started: int, running: dict, workers: int
+              ) -> tuple[frozenset[int], int | None]:
+        """Which of ``members`` a day's solve holds to their hours that day, and its lane.
+        Each agent has a lane (drawn once, as many as workers); each solve of a site takes a
+        lane no solve of that site running beside it has, and only the agents of its lane may
+        change whether they work that day or for how many paid hours. Two solves side by
+        side (days apart) then never both change an agent's days or hours in the week, so
+        their results merge without breaking a weekly rule."""
+        if workers == 1:
+            return frozenset(), None
+        if self.lanes is None:
+            order = self.rng.permutation(len(self.p.agents))
+            self.lanes = np.empty(len(order), int)
+            self.lanes[order] = np.arange(len(order)) % workers
+        taken = {job[4] for job in running.values() if job[1] == site}
+        lane = next(k for k in ((started + i) % workers for i in range(workers))
+                    if k not in taken)
+        return frozenset(a for a in members if self.lanes[a] != lane), lane
 
     def _rebase(self, roster: Roster, began: Roster, result: dict[int, tuple[dict, dict, int]],
                 d: int, whole: bool = False) -> dict[int, tuple[dict, dict, int]]:
