@@ -310,49 +310,19 @@ def _conflicting_merge():
     return cfg, frame, req, problem, lns, first, now, wednesday
 
 
-def test_a_merge_whole_prices_apart_the_agents_that_break_a_weekly_rule():
-    """The sweep's merge drops Wednesday for agents 0 and 2 (priced together, they break a
-    rule). Merged whole, the agents changed meanwhile are priced in halves down to the one
-    that breaks the rule (agent 0): agent 2 takes Wednesday into its week at its own price,
-    and agent 0 takes Wednesday's week as that solve saw it (Monday undone, as nobody is
-    needed then). Agent 1, untouched since, takes the result as it is either way. The roster
-    merged whole keeps every rule and prices as the roster model says."""
+def test_a_merge_that_would_break_a_weekly_rule_keeps_those_weeks_as_they_are():
+    """Two solves from the same roster that both changed agents' days (no lanes here): the
+    merge of Wednesday onto the roster Monday changed prices agents 0 and 2 together, finds
+    agent 0 at five days, and leaves both weeks as they are; agent 1, untouched by Monday,
+    takes Wednesday's result. The merged roster keeps every rule and prices as the roster
+    model says."""
     cfg, frame, req, problem, lns, first, now, wednesday = _conflicting_merge()
-    assert set(lns._rebase(now, first, wednesday, 2)) == {1}
-    merged_weeks = {a: ({**now.days[a], 2: wednesday[a][0][2]}, {}) for a in (0, 2)}
-    assert lns._price_apart([0, 2], merged_weeks)[1] == [0]
-    assert lns._price_apart([0, 2], merged_weeks, halve=False) == ({}, [0, 2])
-    rebased = lns._rebase(now, first, wednesday, 2, whole=True)
-    assert rebased[0] == wednesday[0]
-    assert rebased[1] == wednesday[1]
-    days, skill, own = rebased[2]
-    assert set(days) == {0, 2, 5}
-    assert [own] == own_costs(replace(problem, agents=[problem.agents[2]]), [days])
+    rebased = lns._rebase(now, first, wednesday, 2)
+    assert set(rebased) == {1} and rebased[1] == wednesday[1]
     merged = lns._apply(now, rebased)
-    assert lns.total(merged) < lns.total(lns._apply(now, lns._rebase(now, first, wednesday, 2)))
+    assert [set(merged.days[a]) for a in range(3)] == [{0, 4, 5, 6}, {2, 6}, {0, 5}]
     model, solver = _priced_as_the_model(lns, merged)
     assert check_schedule(_assignments(model, solver), frame, cfg, req) == []
-
-
-def test_a_result_the_merge_loses_is_set_aside_and_the_better_roster_returned(monkeypatch):
-    """Every merge of the sweep loses its result here (a stub; in a run, when the agents a
-    solve beside it changed break a weekly rule with both changes taken): the sweep's roster
-    stays as it was, but the roster with a result merged whole is set aside, and the search
-    returns it, reported as its last point, keeping every rule."""
-    cfg, frame, req, problem, lns = _sweep_instance()
-    rebase = Lns._rebase
-    monkeypatch.setattr(Lns, "_rebase", lambda self, roster, began, result, d, whole=False:
-                        rebase(self, roster, began, result, d, whole) if whole else {})
-    first = lns.construct(greedy(problem), list(range(10)))
-    assert first is not None
-    swept, _ = lns.sweep(first, time.perf_counter() + 3)
-    assert lns.total(swept) == lns.total(first) and lns.aside is not None
-    best = lns.best_of(swept)
-    assert best is lns.aside and lns.total(best) < lns.total(first)
-    assert lns.progress[-1][1] == pytest.approx(lns.total(best) / SCALE)
-    model, solver = _priced_as_the_model(lns, best)
-    assert check_schedule(_assignments(model, solver), frame, cfg, req) == []
-    assert lns.best_of(best) is best
 
 
 def test_a_day_whose_solve_fell_short_gets_twice_the_time_next_round(monkeypatch):
@@ -411,12 +381,11 @@ def test_a_day_whose_merge_lost_what_it_found_gets_no_more_work(monkeypatch):
         done = solve(self, roster, members, free_days, until, seed, work, held)
         return None if done is None else (cp_model.FEASIBLE, done[1])
 
-    def losing(self, roster, began, result, d, whole=False):
-        if not whole:
-            merged.append(d)
-            if 2 <= len(merged) <= 7:
-                return {}  # the merge keeps nothing of the result
-        return rebase(self, roster, began, result, d, whole)
+    def losing(self, roster, began, result, d):
+        merged.append(d)
+        if 2 <= len(merged) <= 7:
+            return {}  # the merge keeps nothing of the result
+        return rebase(self, roster, began, result, d)
 
     monkeypatch.setattr(Lns, "_solve_grouped", spy)
     monkeypatch.setattr(Lns, "_rebase", losing)

@@ -24,10 +24,8 @@ over agents, so the roster decomposes well (the "fix-and-optimise" matheuristic)
    150 agents stays small), from a complete hint of the incumbent. This moves the day's
    shifts, breaks and skills all together, which the small neighbourhoods cannot; on the
    150-agent benchmark it took the 60 s roster from ~26,000 to ~20,000. Two days are solved
-   side by side and merged onto the roster as it is when each ends; a merge that loses most
-   of a result (the two changes together break an agent's weekly rule) sets the roster with
-   the result merged whole aside, and the search takes it if it costs less when the sweep
-   settles or the time is up.
+   side by side and merged onto the roster as it is when each ends; each holds the agents of
+   the other's lane to their days and paid hours, so the merge never breaks a weekly rule.
 
 Each sub-model of step 2 is the same ``RosterModel`` (same rules, same penalties, breaks placed
 in the solve, blended agents allocated per slot), and the grouped model hands back exactly what
@@ -106,9 +104,6 @@ class Lns:
         # a stronger bound still being computed: its value once known (-inf: none), else None
         self.late_bound: Callable[[], float | None] | None = None
         self.progress: list[tuple[float, float, float]] = []
-        # the best roster a day's result merged whole would have made, where the merge the
-        # sweep keeps lost most of that result (``sweep``); returned if the search ends worse
-        self.aside: Roster | None = None
         self.lanes: np.ndarray | None = None  # per agent, its lane in the day sweep (``_held``)
         # how long pricing a whole roster in the full model took (construct does it once):
         # the final evaluation costs the same, so the caller keeps that much time in reserve
@@ -607,9 +602,6 @@ class Lns:
                         value = self.total(candidate)
                         if value <= before:
                             roster, after = candidate, value
-                        if before - after < LOST_SHARE * found:
-                            self._set_aside(before, self._apply(
-                                now, self._rebase(now, began, done[1], d, whole=True)))
                     if after < before:
                         quiet = 0
                         self._report(roster)
@@ -643,7 +635,7 @@ class Lns:
         return frozenset(a for a in members if self.lanes[a] != lane), lane
 
     def _rebase(self, roster: Roster, began: Roster, result: dict[int, tuple[dict, dict, int]],
-                d: int, whole: bool = False) -> dict[int, tuple[dict, dict, int]]:
+                d: int) -> dict[int, tuple[dict, dict, int]]:
         """``result`` of a solve of day ``d`` that started from ``began``, on ``roster`` as it
         now is (a solve of another day may have changed some of its agents meanwhile; in the
         sweep a day apart, in ``place_breaks`` with every shift kept).
@@ -654,16 +646,8 @@ class Lns:
         hard rule broken they all keep their weeks as they are. (Keeping only the unchanged
         agents' results lost most of the second result in the first rounds, when a solve
         changes almost every agent: on the benchmark a day's 12,000 gain came to nothing and
-        took another 10 s solve to find again.)
-
-        ``whole``: the agents priced again are priced in halves down to those whose week
-        breaks a hard rule (``_price_apart``); the others take the result's day, and each that
-        breaks one takes the result's week as the solve saw it (the change made meanwhile
-        undone for it) or keeps its week, whichever costs the roster less. Nothing of the
-        result is lost, but the sweep merges without it: on the 150-agent benchmark merging
-        whole settled worse on every seed (17,371-17,698 against 17,240-17,341), the days
-        whose results were dropped being solved again a round later against the other days
-        as they had moved. The sweep sets the roster merged whole aside instead (``aside``)."""
+        took another 10 s solve to find again.) In the sweep no rule can break: two solves
+        side by side never both change an agent's days or paid hours (``_held``)."""
         out: dict[int, tuple[dict, dict, int]] = {}
         repriced: dict[int, tuple[dict, dict]] = {}
         n = self.p.n_slots
@@ -684,44 +668,12 @@ class Lns:
             else:
                 repriced[a] = (week, kept)
         if repriced:
-            priced, broken = self._price_apart(list(repriced), repriced, halve=whole)
-            out.update(priced)
-            if broken and whole:
-                # the solve's week as it saw it (the change made meanwhile undone), or the
-                # week as it now is: whichever costs the roster less
-                taken = {**out, **{a: result[a] for a in broken}}
-                if self.total(self._apply(roster, taken)) <= self.total(self._apply(roster, out)):
-                    out = taken
+            agents = list(repriced)
+            own = own_costs(replace(self.p, agents=[self.p.agents[a] for a in agents]),
+                            [repriced[a][0] for a in agents])
+            if own is not None:
+                out.update({a: (*repriced[a], o) for a, o in zip(agents, own, strict=True)})
         return out
-
-    def _price_apart(self, agents: list[int], weeks: dict[int, tuple[dict, dict]],
-                     halve: bool = True) -> tuple[dict[int, tuple[dict, dict, int]], list[int]]:
-        """Price ``agents``' ``weeks`` (days, skills) in one fixed model. If that finds a
-        hard rule broken: with ``halve``, each half apart, down to the agents that break one;
-        else all of them count as breaking one. Returns ({agent: (days, skills, own cost)}
-        for the others, the agents that break a rule)."""
-        own = own_costs(replace(self.p, agents=[self.p.agents[a] for a in agents]),
-                        [weeks[a][0] for a in agents])
-        if own is not None:
-            return {a: (*weeks[a], o) for a, o in zip(agents, own, strict=True)}, []
-        if not halve or len(agents) == 1:
-            return {}, agents
-        left, left_broken = self._price_apart(agents[:len(agents) // 2], weeks)
-        right, right_broken = self._price_apart(agents[len(agents) // 2:], weeks)
-        return {**left, **right}, left_broken + right_broken
-
-    def _set_aside(self, than: int, candidate: Roster) -> None:
-        """Keep ``candidate`` aside if it costs less than ``than`` and any roster aside."""
-        value = self.total(candidate)
-        if value < than and (self.aside is None or value < self.total(self.aside)):
-            self.aside = candidate
-
-    def best_of(self, roster: Roster) -> Roster:
-        """``roster``, or the roster set aside if that costs less."""
-        if self.aside is not None and self.total(self.aside) < self.total(roster):
-            roster = self.aside
-            self._report(roster)
-        return roster
 
     def _day_jobs(self, roster: Roster) -> list[tuple[int, str, list[int]]]:
         """One round of the sweep: (day, site, agents) for every day, the costliest days
@@ -798,9 +750,6 @@ WEEK_SHARE = 0.15
 # to, which it did at 1.5-2.2 deterministic seconds (3-4.5 s there).
 DAY_WORK = 2.0
 MIN_DAY_WORK = 0.3
-# A merge that keeps less than this share of what a day's solve found on the roster it started
-# from sets aside the roster with the result merged whole (``Lns.aside``).
-LOST_SHARE = 0.5
 # At most this many agents of a site in one day's model of the sweep; a larger site is solved
 # in random parts, one after the other. 500 agents on 2 sites at 120 s: 83,287 / 78,892 (seeds
 # 1 / 2) in parts of 125 agents, 84,179-100,075 with whole sites (4 runs, seed 1). 150 agents

@@ -508,13 +508,10 @@ def _solve_lns(problem: Problem, searched: Problem, lp, plan: dict[int, dict[int
         roster, settled = lns.sweep(roster, stop)
         if not settled:
             break  # out of time
-        # a result the sweep's merges lost may have left a roster set aside that costs less
-        roster = lns.best_of(roster)
         # every day is at its optimum given the others: move days off and whole weeks, then
         # sweep again
         roster = lns.improve(roster, min(stop, time.perf_counter() + max(
             2.0, IMPROVE_SHARE * (stop - time.perf_counter()))))
-    roster = lns.best_of(roster)
     model, solver, status = evaluate(problem, roster, settings)
     progress = Progress(lns.progress)
     return model, solver, status, progress
