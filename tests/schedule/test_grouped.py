@@ -79,23 +79,30 @@ def test_same_optimum_as_the_per_agent_model(agents, blended, days, level, min_h
     assert check_schedule(_assignments(model, solver), frame, cfg, req) == []
 
 
-def test_a_complete_hint_reproduces_the_roster():
-    """Every variable hinted from a roster (soft rules and preferences included, whose
-    penalty variables follow from the shifts): with every variable fixed to its hint the
-    model is feasible and costs exactly what the roster costs."""
+def _penalised_instance(max_days: int, max_days_rule: str):
+    """Five agents (two blended) who pay soft-rule penalties: contract hours, rest and days
+    off soft, preferred days off and shifts, weekend pairs; at most ``max_days`` working days
+    (a ``max_days_rule`` rule). Returns (config, roster frame, requirements, problem)."""
     cfg = lns_config(seconds=3, rules=config().rules.model_copy(update={
-        "contract_hours": "soft", "max_days": "soft", "min_rest": "soft",
+        "contract_hours": "soft", "max_days": max_days_rule, "min_rest": "soft",
         "consecutive_days_off": "soft"}))
     cfg = cfg.model_copy(update={
         "contracts": {"ft": cfg.contracts["ft"].model_copy(update={
-            "min_hours_week": 12, "max_days": 3, "min_consecutive_days_off": 2,
+            "min_hours_week": 12, "max_days": max_days, "min_consecutive_days_off": 2,
             "min_rest_hours": 16})},
         "weights": cfg.weights.model_copy(update={"preference": 5, "weekend_pair": 7})})
     frame = _frame(5, 2)
     frame["preferred_days_off"] = [(5, 6)] * 5
     frame["preferred_shifts"] = [("late",)] * 5
     req = pd.concat([week_of_demand(2), week_of_demand(1, "wechat")], ignore_index=True)
-    problem = build_problem(req, frame, cfg)
+    return cfg, frame, req, build_problem(req, frame, cfg)
+
+
+def test_a_complete_hint_reproduces_the_roster():
+    """Every variable hinted from a roster (soft rules and preferences included, whose
+    penalty variables follow from the shifts): with every variable fixed to its hint the
+    model is feasible and costs exactly what the roster costs."""
+    cfg, frame, req, problem = _penalised_instance(max_days=3, max_days_rule="soft")
     t0 = time.perf_counter()
     lns = Lns(problem, cfg.solver, t0 + 3, t0)
     first = lns.construct(greedy(problem), list(range(5)))
@@ -115,18 +122,7 @@ def test_own_costs_priced_from_the_shifts_alone_are_the_full_models():
     or skills): on a roster whose agents pay soft-rule penalties (preferences, days off,
     rest, weekend pairs) it gives each agent exactly what the full fixed model does, and it
     finds a week that breaks a hard rule of the agent's own."""
-    cfg = lns_config(seconds=3, rules=config().rules.model_copy(update={
-        "contract_hours": "soft", "min_rest": "soft", "consecutive_days_off": "soft"}))
-    cfg = cfg.model_copy(update={
-        "contracts": {"ft": cfg.contracts["ft"].model_copy(update={
-            "min_hours_week": 12, "max_days": 4, "min_consecutive_days_off": 2,
-            "min_rest_hours": 16})},
-        "weights": cfg.weights.model_copy(update={"preference": 5, "weekend_pair": 7})})
-    frame = _frame(5, 2)
-    frame["preferred_days_off"] = [(5, 6)] * 5
-    frame["preferred_shifts"] = [("late",)] * 5
-    req = pd.concat([week_of_demand(2), week_of_demand(1, "wechat")], ignore_index=True)
-    problem = build_problem(req, frame, cfg)
+    cfg, frame, req, problem = _penalised_instance(max_days=4, max_days_rule="hard")
     t0 = time.perf_counter()
     first = Lns(problem, cfg.solver, t0 + 3, t0).construct(greedy(problem), list(range(5)))
     assert first is not None
@@ -353,8 +349,9 @@ def test_a_day_whose_solve_fell_short_gets_twice_the_time_next_round(monkeypatch
     assert settled and lns.total(swept) < lns.total(first)
     assert sorted(d for d, _ in asked[:7]) == list(range(7))  # the first round
     assert [s for _, s in asked[:7]] == pytest.approx([2.0] * 7)
-    again = asked[7:]  # the next, until seven days in a row have changed nothing
-    assert again and len(again) <= 7
+    # then rounds until a round for each lane has changed nothing (7 days × 2 workers)
+    assert 7 < len(asked) <= 7 + 7 * lns.settings.workers
+    again = asked[7:14]  # the next round
     assert [s for _, s in again] == pytest.approx(
         [2.0 if d == asked[0][0] else 4.0 for d, _ in again])
     # 60 s shared by 7 days on the workers: the first solve at most that share, the last of

@@ -552,8 +552,8 @@ class Lns:
         early in the next). A result is kept
         when the roster costs no more (``_rebase``: an agent the solve beside it changed
         meanwhile takes the result's day into its week as it now is). Returns
-        the roster and whether the sweep settled: a whole round of days changed nothing (the
-        caller then goes back to ``improve``)."""
+        the roster and whether the sweep settled: a whole round of days for each lane
+        (``_held``) changed nothing (the caller then goes back to ``improve``)."""
         workers = max(1, int(self.settings.workers))
         queue: list[tuple[int, str, list[int]]] = []  # (day, site, members) not yet started
         running: dict = {}  # future -> (day, site, members, the roster it started from)
@@ -564,7 +564,7 @@ class Lns:
                 self._poll()
                 left = stop - time.perf_counter()
                 while left >= 0.5 and len(running) < workers and (
-                        not round_size or quiet + len(running) < round_size):
+                        not round_size or quiet + len(running) < round_size * workers):
                     if not queue:  # a round: every day once, the costliest first
                         queue = self._day_jobs(roster)
                         round_size = len(queue)
@@ -612,7 +612,9 @@ class Lns:
                         # merge lost what it found)
                         if found <= 0 and (done is None or done[0] != cp_model.OPTIMAL):
                             longer[(d, site)] = min(2 * longer.get((d, site), 1), 4)
-                if round_size and quiet >= round_size and not running:
+                # settled: as many days in a row changed nothing as make a round for each lane
+                # (a day's solve leaves the agents of the other lanes their days and hours)
+                if round_size and quiet >= round_size * workers and not running:
                     return roster, True
 
     def _held(self, members: list[int], site: str, started: int, running: dict, workers: int
