@@ -272,11 +272,11 @@ class Lns:
                     day = list(self.space[a][d])
                     if now is not None and now.option not in day:
                         day.append(now.option)
-                    if a in held:  # working as now, for as many paid hours
-                        day = [opt for opt in day if now is not None
-                               and paid_slots(opt) == paid_slots(now.option)]
-                        if now is not None:
-                            forced.add((i, d))
+                    if a in held and now is None:  # stays off
+                        day = []
+                    elif a in held:  # working as now, for as many paid hours
+                        day = [opt for opt in day if paid_slots(opt) == paid_slots(now.option)]
+                        forced.add((i, d))
                 else:
                     day = self._keep(now, i, d, forced, kept)
                 options.append(day)
@@ -595,9 +595,7 @@ class Lns:
                     done = future.result()
                     now = roster
                     before = after = self.total(now)
-                    found = 0  # what the result saves on the roster its solve started from
                     if done is not None and done[1]:
-                        found = self.total(began) - self.total(self._apply(began, done[1]))
                         candidate = self._apply(now, self._rebase(now, began, done[1], d))
                         value = self.total(candidate)
                         if value <= before:
@@ -609,8 +607,10 @@ class Lns:
                     else:
                         quiet += 1
                         # more work next round only if the solve found nothing (not if its
-                        # merge lost what it found)
-                        if found <= 0 and (done is None or done[0] != cp_model.OPTIMAL):
+                        # merge lost what it found on the roster it started from)
+                        found = bool(done and done[1]) and self.total(
+                            self._apply(began, done[1])) < self.total(began)
+                        if not found and (done is None or done[0] != cp_model.OPTIMAL):
                             longer[(d, site)] = min(2 * longer.get((d, site), 1), 4)
                 # settled: as many days in a row changed nothing as make a round for each lane
                 # (a day's solve leaves the agents of the other lanes their days and hours)
