@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.schedule.test_schedule import DAY, config, requirement, roster
-from wfm.schedule.bound import day_patterns
+from wfm.schedule.bound import _Lp, day_patterns
 from wfm.schedule.problem import build_problem
 from wfm.schedule.solve import solve_schedule
 
@@ -99,3 +99,21 @@ def test_lp_bound_never_exceeds_the_proven_optimum(agents, levels, max_days, day
     best = solve_schedule(requirement(rows), frame, cfg)
     assert best.status == "optimal"
     assert best.lp_bound <= best.objective + 1e-6
+
+
+def test_sparse_lp_reads_ranged_equal_and_one_sided_rows_and_bounds():
+    """The arrays handed to HiGHS: min -x - y + z with x <= 2, 1 <= x + y <= 3, y - z = 0.5,
+    z >= 0.2. y = z + 0.5, so the objective is -x - 0.5, and x + y <= 3 leaves x its bound 2:
+    -2.5. An unreachable row makes it None."""
+    lp = _Lp()
+    x, y, z = lp.var(2, -1.0), lp.var(cost=-1.0), lp.var(cost=1.0)
+    lp.row([(x, 1), (y, 1)], 1, 3)
+    lp.row([(y, 1), (z, -1)], 0.5, 0.5)
+    lp.row([(z, 1)], lo=0.2)
+    value, solution = lp.solve(None)
+    assert value == pytest.approx(-2.5)
+    assert solution[x] == pytest.approx(2)
+    assert solution[y] - solution[z] == pytest.approx(0.5)
+    assert 0.7 - 1e-9 <= solution[y] <= 1 + 1e-9
+    lp.row([(x, 1)], lo=5)
+    assert lp.solve(None) is None

@@ -161,7 +161,7 @@ def solve_schedule(requirements: pd.DataFrame, agents: pd.DataFrame, cfg: Schedu
     t0 = time.perf_counter()
     problem = build_problem(requirements, agents, cfg)
     deadline = t0 + cfg.solver.time_limit_seconds
-    # Both LP relaxations run from the start (GLOP releases the GIL), and the search waits
+    # Both LP relaxations run from the start (HiGHS releases the GIL), and the search waits
     # for them at most LP_WAIT_SHARE of the limit, or ROUND_WAIT_SHARE to round its first
     # roster from the second. The one that counts working days only guides
     # the search's shift options: its options led the search to better rosters than the LP
