@@ -11,6 +11,8 @@ searching for a first solution from nothing.
 
 from __future__ import annotations
 
+import numpy as np
+
 from wfm.schedule.problem import Option, Problem, paid_slots
 
 
@@ -47,20 +49,20 @@ def _plan_agent(problem: Problem, agent, remaining) -> dict[int, int]:
             cost += w.weekend_pair  # the model pairs each Saturday with the day after
         return cost
 
-    def gain(d: int, opt: Option) -> float:
+    def gain(d: int, opt: Option, needy_before: np.ndarray) -> float:
         """What the shift saves: short slots it fills less slots it over-staffs, less pay
-        and penalties (breaks count as working here; they go where there is slack)."""
+        and penalties (breaks count as working here; they go where there is slack).
+        ``needy_before[t]``: how many slots before t are short of one of the skills."""
         stop = min(opt.end, problem.n_slots)
-        needy = sum(max((remaining[k][t] for k in keys), default=0.0) > 0
-                    for t in range(opt.start, stop))
+        needy = int(needy_before[stop] - needy_before[opt.start])
         return needy * under - (stop - opt.start - needy) * over - paid_slots(opt) * pay \
             - penalty(d, opt)
 
-    def allowed(d: int, opt: Option) -> bool:
+    def allowed(d: int, opt: Option, free: int) -> bool:
+        """``free``: the days the agent could still work besides ``d`` (``_days_left``)."""
         after = hours + paid_slots(opt) * slot_h
         if len(chosen) >= c.max_days or after > c.max_hours_week:
             return False
-        free = _days_left(agent, {*chosen, d}, problem.days, c.min_consecutive_days_off)
         if after + min(c.max_days - len(chosen) - 1, free) * longest < c.min_hours_week:
             return False  # short shifts now would leave too few days for the minimum hours
         for dd, o in chosen.items():
@@ -69,17 +71,24 @@ def _plan_agent(problem: Problem, agent, remaining) -> dict[int, int]:
                 first, second = (other, opt) if dd < d else (opt, other)
                 if second.start - first.end < rest:
                     return False
-        return 1 + _run(chosen, d, -1) + _run(chosen, d, 1) <= c.max_consecutive_days and \
-            _off_run_left({*chosen, d}, problem.days, c.min_consecutive_days_off)
+        return True
 
     while True:
         best = None
+        short = np.zeros(problem.n_slots, dtype=bool)
+        for k in keys:
+            short |= remaining[k] > 0
+        needy_before = np.concatenate(([0], np.cumsum(short)))
         for d in range(problem.days):
-            if d in chosen:
+            if d in chosen or not agent.options[d]:
                 continue
+            if 1 + _run(chosen, d, -1) + _run(chosen, d, 1) > c.max_consecutive_days or \
+                    not _off_run_left({*chosen, d}, problem.days, c.min_consecutive_days_off):
+                continue
+            free = _days_left(agent, {*chosen, d}, problem.days, c.min_consecutive_days_off)
             for o, opt in enumerate(agent.options[d]):
-                if allowed(d, opt):
-                    score = gain(d, opt)
+                if allowed(d, opt, free):
+                    score = gain(d, opt, needy_before)
                     if best is None or score > best[0]:
                         best = (score, d, o)
         if best is None or (best[0] <= 0 and hours >= c.min_hours_week):
