@@ -134,8 +134,10 @@ def lp_plan(problem: Problem, lp, deadline: float, seed: int = 0, workers: int =
     weeks = assign_weeks(problem, lp)
     plan: dict[int, dict[int, int]] = {}
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        # the largest groups, whose models take longest, first
+        groups = sorted(lp_groups(problem).items(), key=lambda item: -len(item[1]))
         jobs = [pool.submit(_round_group, problem, lp, g, members, weeks, deadline, seed)
-                for g, members in lp_groups(problem).items()]
+                for g, members in groups]
         for job in jobs:
             plan.update(job.result())
     return plan

@@ -212,7 +212,8 @@ def solve_schedule(requirements: pd.DataFrame, agents: pd.DataFrame, cfg: Schedu
         with contextlib.suppress(AttributeError, OSError, IndexError):
             os.setpriority(os.PRIO_PROCESS, week_thread[0], WEEKLY_LP_NICE)
     elif searching:
-        found = lp_plan(problem, weekly, min(deadline, time.perf_counter() + ROUND_SECONDS),
+        rounding = ROUND_SECONDS * max(1.0, len(problem.agents) / ROUND_PER_AGENTS)
+        found = lp_plan(problem, weekly, min(deadline, time.perf_counter() + rounding),
                         cfg.solver.seed, cfg.solver.workers)
         rounded = bool(found)
         # an agent rounding could not place keeps its greedy week
@@ -444,9 +445,13 @@ WEEKLY_LP_NICE = 10
 # at half, 87,734 at 35%.
 ROUND_WAIT_SHARE = 0.5
 WEEKLY_LP_RATIO = 1.5
-# The most time the first roster's rounding from the LP (rounding.py) gets; on the 150-agent
-# benchmark its largest group of like agents (67) is proven optimal in 1.6 s.
+# The most time the first roster's rounding from the LP (rounding.py) gets, per
+# ROUND_PER_AGENTS agents (at least this). On the 150-agent benchmark its largest group of like
+# agents (67) is proven optimal in 1.6 s with GLOP's LP, 2.7 s with HiGHS's (whose vertex
+# spreads a group over more shifts). 500 agents on 2 sites at a flat 4 s (HiGHS's LP): the
+# groups whose turn came last found nothing, and 31-294 of 500 agents took the greedy week.
 ROUND_SECONDS = 4.0
+ROUND_PER_AGENTS = 150
 # The least time left worth trying to prove a restricted optimum over every option.
 WIDE_MIN_SECONDS = 0.2
 
