@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.schedule.test_schedule import DAY, config, requirement, roster
-from wfm.schedule.bound import _Lp, day_patterns
+from wfm.schedule import bound
+from wfm.schedule.bound import _Lp, day_patterns, lp_relaxation
 from wfm.schedule.problem import build_problem
 from wfm.schedule.solve import solve_schedule
 
@@ -37,10 +38,10 @@ def test_lp_bound_sees_that_a_run_of_days_off_leaves_a_day_short():
     owed = _cfg(min_consecutive_days_off=2)
     best = solve_schedule(req, roster(1), owed)
     assert best.status == "optimal"
-    assert best.lp_bound == pytest.approx(best.objective, abs=1e-6)
+    assert best.lp_bound == pytest.approx(best.objective, abs=1e-4)
     assert len(best.assignments) == 3
     free = solve_schedule(req, roster(1), _cfg(min_consecutive_days_off=0))
-    assert free.lp_bound == pytest.approx(free.objective, abs=1e-6)
+    assert free.lp_bound == pytest.approx(free.objective, abs=1e-4)
     assert best.lp_bound - free.lp_bound == pytest.approx(240 * 10 - (30 * 10 + 3.5))
 
 
@@ -52,10 +53,10 @@ def test_lp_bound_prices_a_full_weekend():
     cfg = _cfg(weights={"weekend_pair": 3000})
     best = solve_schedule(req, roster(1), cfg)
     assert best.status == "optimal" and len(best.assignments) == 1
-    assert best.lp_bound == pytest.approx(best.objective, abs=1e-6)
+    assert best.lp_bound == pytest.approx(best.objective, abs=1e-4)
     cheap = solve_schedule(req, roster(1), _cfg(weights={"weekend_pair": 5}))
     assert len(cheap.assignments) == 2
-    assert cheap.lp_bound == pytest.approx(cheap.objective, abs=1e-6)
+    assert cheap.lp_bound == pytest.approx(cheap.objective, abs=1e-4)
 
 
 def test_day_patterns_keep_the_hard_day_rules_and_price_the_soft_ones():
@@ -117,3 +118,17 @@ def test_sparse_lp_reads_ranged_equal_and_one_sided_rows_and_bounds():
     assert 0.7 - 1e-9 <= solution[y] <= 1 + 1e-9
     lp.row([(x, 1)], lo=5)
     assert lp.solve(None) is None
+
+
+def test_tie_breaking_keeps_the_value_a_bound_within_its_slack_and_repeats(monkeypatch):
+    """The random tie-breaking costs on shift options: the value reported lies at most the
+    slack (TIE_BREAK per agent-day available) below the LP's optimum without them, never above
+    it, and the same problem gets the same answer."""
+    problem = build_problem(_mornings(range(7)), roster(3), _cfg())
+    broken = lp_relaxation(problem)
+    assert broken.slack == pytest.approx(bound.TIE_BREAK * 3 * 7)
+    assert lp_relaxation(problem) == broken
+    monkeypatch.setattr(bound, "TIE_BREAK", 0.0)
+    exact = lp_relaxation(problem)
+    assert exact.slack == 0.0
+    assert exact.value - broken.slack - 1e-9 <= broken.value <= exact.value + 1e-9

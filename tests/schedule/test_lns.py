@@ -106,7 +106,11 @@ def test_every_lns_roster_keeps_every_hard_rule(agents, blended, level, min_hour
     result = solve_schedule(req, frame, cfg)
     assert result.status in ("optimal", "feasible")
     assert check_schedule(result.assignments, frame, cfg, req) == []
-    assert result.best_bound == result.lp_bound
+    # the search proves nothing itself: its bound is the LP's, or the objective when that
+    # lies within the LP's slack (bound.TIE_BREAK) of it
+    assert result.best_bound == result.lp_bound or (
+        result.status == "optimal" and result.best_bound == result.objective
+        and result.objective - result.lp_bound < 0.01)
     if leave:
         assert not any(a["agent_id"] == "A0" and a["date"] == (DAY + pd.Timedelta(days=1)).date()
                        for a in result.assignments)

@@ -283,14 +283,14 @@ def solve_schedule(requirements: pd.DataFrame, agents: pd.DataFrame, cfg: Schedu
                      f"{problem.slot_minutes} min): a longer limit or coarser requirements "
                      "leave more time to search")
     if lns is not None:  # the search proves nothing: the full problem's bound is the LP's
-        name = "optimal" if lp and objective <= lp.value + 1e-6 else "feasible"
+        name = "optimal" if _meets(objective, lp) else "feasible"
         bound = lp.value if lp else None
     elif searched is problem:  # CP-SAT's bound and the LP's both hold: the stronger
         if lp and lp.value > bound:
             bound = lp.value
     else:  # CP-SAT's bound is for the restricted model only
         bound = lp.value if lp else None
-        if name == "optimal" and not (lp and objective <= lp.value + 1e-6):
+        if name == "optimal" and not _meets(objective, lp):
             name = "feasible"
             notes.append("optimal among the shift options the LP relaxation and the greedy "
                          "use (solver.lp_guided); not proven over every option")
@@ -299,6 +299,8 @@ def solve_schedule(requirements: pd.DataFrame, agents: pd.DataFrame, cfg: Schedu
         bound = pattern  # a valid bound for the whole problem, stronger than the LP's
         if objective <= bound + 1e-6:
             name = "optimal"
+    if name == "optimal" and bound is not None and bound < objective:
+        bound = objective  # met within the LP's slack (``_meets``)
     gap = abs(objective - bound) / max(abs(objective), 1e-9) \
         if objective and bound is not None else (0.0 if bound is not None else None)
     result = ScheduleResult(name, objective, bound, gap, seconds, _assignments(model, solver),
@@ -307,6 +309,15 @@ def solve_schedule(requirements: pd.DataFrame, agents: pd.DataFrame, cfg: Schedu
     result.lp_bound = lp.value if lp else None
     result.pattern_bound = pattern
     return result
+
+
+def _meets(objective: float, lp) -> bool:
+    """Whether the LP bound proves ``objective`` optimal. The bound may lie up to ``lp.slack``
+    below the LP's optimum (bound.py's tie-breaking); a roster within that of it is optimal as
+    long as the slack is below the objective's resolution, 1/SCALE, since no other roster's
+    cost lies between."""
+    return lp is not None and objective <= lp.value + (lp.slack if lp.slack < 1 / SCALE
+                                                       else 0.0) + 1e-6
 
 
 def _weekly_lp(problem: Problem, deadline: float, thread: list[int]):
