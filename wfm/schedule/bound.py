@@ -88,7 +88,7 @@ def lp_relaxation(problem: Problem, seconds: float | None = None, weeks: bool = 
             for opt in options:
                 paid = paid_slots(opt) * slot_h
                 y = lp.var(n, w.paid_hour_cost * c.cost_per_hour * paid
-                           + TIE_BREAK * ties.random())
+                           + (TIE_BREAK * ties.random() if weeks else 0.0))
                 shift_vars.append((g, d, opt.shift, opt.start, y))
                 day.append(y)
                 hours.append((y, paid))
@@ -143,7 +143,7 @@ def lp_relaxation(problem: Problem, seconds: float | None = None, weeks: bool = 
     if solved is None:
         return None
     # the tie-breaking costs add at most TIE_BREAK per agent-day worked to the optimum
-    slack = TIE_BREAK * sum(sum(days) for days in available.values())
+    slack = TIE_BREAK * sum(sum(days) for days in available.values()) if weeks else 0.0
     value, x = solved[0] - slack, solved[1]
     used: dict[tuple, dict[tuple[str, int], float]] = defaultdict(dict)
     for g, d, shift, start, y in shift_vars:
@@ -158,16 +158,22 @@ def lp_relaxation(problem: Problem, seconds: float | None = None, weeks: bool = 
 
 # A shift option or pattern counts as used by the LP above this (fractional) number of agents.
 USED = 1e-6
-# Each shift option's cost is raised by a random amount below this (per agent on it), so that
-# one vertex of the optimal face is optimal: the interior point method's crossover otherwise
-# ends at a vertex near the face's centre, which spreads each group over many options. The
-# value reported takes the most these can add off again (TIE_BREAK per agent-day available,
-# ``LpResult.slack``), so it stays a lower bound; below 1/SCALE up to 10,000 agent-days, so a
-# roster within the slack of it is optimal. On the 150-agent benchmark the LP with patterns
-# then uses 211 shift options (group and day) instead of 393 (GLOP's vertex: 291), at 50
-# agents 186 instead of 372. At 50 agents, at 1e-5 (176 options), the roster rounded from
-# it (rounding.py) is 151 agent-slots off the LP's working level instead of 448 (GLOP's
-# vertex: 230), and the first roster costs 27,142 instead of 47,228 (GLOP's: 34,018).
+# In the LP with patterns, each shift option's cost is raised by a random amount below this
+# (per agent on it), so that one vertex of the optimal face is optimal: the interior point
+# method's crossover otherwise ends at a vertex near the face's centre, which spreads each
+# group over many options. The value reported takes the most these can add off again
+# (TIE_BREAK per agent-day available, ``LpResult.slack``), so it stays a lower bound; below
+# 1/SCALE up to 10,000 agent-days, so a roster within the slack of it is optimal. On the
+# 150-agent benchmark that LP then uses 211 shift options (group and day) instead of 393
+# (GLOP's vertex: 291), at 50 agents 186 instead of 372. The first roster is rounded from it
+# (rounding.py): at 50 agents (at 1e-5) 151 agent-slots off the LP's working level instead of
+# 448 (GLOP's vertex: 230), costing 27,142 instead of 47,228 (GLOP's: 34,018).
+# The days-only LP, whose options guide the search, keeps the spread vertex: 60 s runs, seeds
+# 1-2, with the tie-breaking in both LPs / the LP with patterns only / neither:
+#   150 agents  17,679 / 17,679  |  17,281 / 17,615  |  17,446 / 17,281
+#    50 agents   6,311 /  6,281  |   6,247 /  6,247  |   6,978 /  6,978
+#    25 agents   6,012 /  5,423  |   5,187 /  5,157  |   5,187 /  6,342
+# (GLOP's vertices, the code before HiGHS: 17,341 / 17,240, 6,247 / 6,311, 4,291 / 4,591).
 TIE_BREAK = 1e-6
 
 

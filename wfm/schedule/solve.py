@@ -258,8 +258,10 @@ def solve_schedule(requirements: pd.DataFrame, agents: pd.DataFrame, cfg: Schedu
         lp = lp_job.result()  # finished beside the search: a bound for the report
     week_job.cancel()  # if it has not started
     weekly = week_job.result() if week_job.done() and not week_job.cancelled() else None
-    if weekly is not None and (lp is None or weekly.value >= lp.value):
-        lp = weekly
+    if weekly is not None and (lp is None or weekly.value + weekly.slack >= lp.value):
+        # its optimum is never below the days-only one's; the value lies up to its slack
+        # below it (bound.TIE_BREAK), and where the two optima meet the exact one is kept
+        lp = weekly if lp is None or weekly.value >= lp.value else lp
     elif lp is not None:
         notes.append("the LP bound with the weeks' work/off patterns did not finish within the "
                      "time limit, or would have taken much of it: the LP bound reported counts "
