@@ -183,8 +183,8 @@ def solve_schedule(requirements: pd.DataFrame, agents: pd.DataFrame, cfg: Schedu
     # without it the first roster came at 6.1 s instead of 7.0 s, and 21.4 s instead of 24.5 s.
     # (Since then it counts short slots by prefix sums: 0.25 s at 150 agents, 0.53 s at 300 on
     # 2 sites, against 3.3 s and 6.4 s, on the slower machine of the eleventh session. At 300
-    # on 2 sites it had been started while the LPs were awaited and held the first roster
-    # back from 10 s to 17 s.)
+    # on 2 sites it had been started while the LPs were awaited, held the rounding back from
+    # 10 s to 17 s, and the first roster came at 22.8 s; 18.2 s since.)
     made = functools.cache(lambda: greedy(problem))  # the greedy roster, made at most once
     if not searching:
         made()
@@ -460,8 +460,9 @@ ROUND_WAIT_SHARE = 0.5
 WEEKLY_LP_RATIO = 1.5
 # The most time the first roster's rounding from the LP (rounding.py) gets, per
 # ROUND_PER_AGENTS agents (at least this). On the 150-agent benchmark its largest group of like
-# agents (67) is proven optimal in 1.6 s with GLOP's LP, 2.7 s with HiGHS's (whose vertex
-# spreads a group over more shifts). 500 agents on 2 sites at a flat 4 s (HiGHS's LP): the
+# agents (67) is proven optimal in 1.6 s with GLOP's LP, 2.7 s with HiGHS's before its
+# tie-breaking (whose vertex spread a group over more shifts; the whole rounding takes 1.0 s
+# with it). 500 agents on 2 sites at a flat 4 s (HiGHS's LP, before the tie-breaking): the
 # groups whose turn came last found nothing, and 31-294 of 500 agents took the greedy week.
 ROUND_SECONDS = 4.0
 ROUND_PER_AGENTS = 150
