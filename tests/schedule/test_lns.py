@@ -4,6 +4,7 @@ and on small instances it reaches the known optimum."""
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import threading
@@ -16,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.schedule.test_schedule import DAY, config, requirement, roster
+from wfm.schedule import lns as lns_module
 from wfm.schedule.bound import lp_relaxation
 from wfm.schedule.check import check_schedule
 from wfm.schedule.hint import greedy
@@ -65,6 +67,55 @@ def test_the_first_roster_staggers_the_breaks_of_like_agents():
     short = problem.demand[("上海", "phone")] - first.supply[("上海", "phone")]
     assert short.max() <= 0
     assert own_costs(problem, first.days) == first.own
+
+
+def test_the_first_roster_repeats_the_break_passes_until_the_breaks_are_a_best_response(
+        monkeypatch):
+    """Two blended agents (phone and WeChat) and a WeChat agent, all on the 08:00 shift, with
+    demand that changes every half hour. Placed once, agent by agent, the breaks leave 2
+    half-hours short and 4 over; passes in turn (each agent-day re-placed against the others)
+    reach the best placement of breaks and skills, found here by trying every one: 1 short
+    and 3 over."""
+    need = {"phone": [1, 1, 0, 0, 1, 2, 1, 2], "wechat": [2, 0, 2, 2, 1, 2, 1, 1]}
+    req = requirement([(8 + h / 2, k, r) for k, levels in need.items()
+                       for h, r in enumerate(levels) if r])
+    agents = pd.concat([roster(1, s).assign(agent_id=f"A{i}", name=f"坐席{i}") for i, s in
+                        enumerate(["phone;wechat", "phone;wechat", "wechat"])],
+                       ignore_index=True)
+    cfg = lns_config()
+    problem = build_problem(req, agents, cfg)
+    early = next(o for o, opt in enumerate(problem.agents[0].options[0])
+                 if problem.slot_time(opt.start).hour == 8)
+    shift = problem.agents[0].options[0][early]
+    under, over = 10 * 30 * SCALE, 1 * 30 * SCALE
+
+    def slot_cost(t: int, working: list[tuple[str, ...]]) -> int:
+        best = math.inf
+        for served in itertools.product(*working):
+            cost = 0
+            for k in ("phone", "wechat"):
+                gap = problem.demand[("上海", k)][t] - served.count(k)
+                cost += under * max(gap, 0) + over * max(-gap, 0)
+            best = min(best, cost)
+        return best
+
+    skills = [agent.skills for agent in problem.agents]
+    tea = shift.breaks[0]
+    best = min(sum(slot_cost(t, [skills[a] for a in range(3)
+                                 if not starts[a] <= t < starts[a] + tea.length])
+                   for t in range(shift.start, shift.end))
+               for starts in itertools.product(tea.starts, repeat=3))
+    assert best == 1 * under + 3 * over
+
+    def first_cost() -> int:
+        t0 = time.perf_counter()
+        lns = Lns(problem, cfg.solver, t0 + 5, t0)
+        first = lns.construct({a: {0: early} for a in range(3)}, [0, 1, 2])
+        return lns.coverage_cost(first.supply)
+
+    assert first_cost() == best
+    monkeypatch.setattr(lns_module, "BREAK_PASSES", 1)
+    assert first_cost() == 2 * under + 4 * over
 
 
 def test_running_objective_is_the_models_objective():
