@@ -182,6 +182,29 @@ def test_day_sweep_improves_and_keeps_every_rule():
     assert check_schedule(_assignments(model, solver), frame, cfg, req) == []
 
 
+def test_three_workers_sweep_three_days_at_once_and_keep_every_rule():
+    """With three workers each agent has one of three lanes, and three solves of a site
+    running side by side take a lane each: the agents each may change partition the site.
+    The sweep, three days at a time, improves the roster, and the checker accepts it."""
+    cfg, frame, req, problem, lns = _sweep_instance()
+    lns.settings = lns.settings.model_copy(update={"workers": 3})
+    everyone = list(range(10))
+    first = lns.construct(greedy(problem), everyone)
+    assert first is not None
+    running, free = {}, []
+    for k, d in enumerate((0, 2, 4)):
+        held, lane = lns._held(everyone, "上海", k, running, 3)
+        running[d] = (d, "上海", everyone, first, lane)
+        free.append(set(everyone) - held)
+    assert sorted(job[4] for job in running.values()) == [0, 1, 2]
+    assert set().union(*free) == set(everyone) and sum(map(len, free)) == len(everyone)
+    swept, _ = lns.sweep(first, time.perf_counter() + 5)
+    assert lns.total(swept) < lns.total(first)
+    model, solver = _priced_as_the_model(lns, swept)
+    assert lns.progress[-1][1] == pytest.approx(lns.total(swept) / SCALE)
+    assert check_schedule(_assignments(model, solver), frame, cfg, req) == []
+
+
 def test_day_sweep_in_parts_keeps_every_rule(monkeypatch):
     """A site larger than ``DAY_AGENTS`` is solved in parts; two solves run at once, never
     on the same or next days of one site (so parts of a day come one after the other): the
