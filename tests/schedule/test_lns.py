@@ -118,6 +118,25 @@ def test_the_first_roster_repeats_the_break_passes_until_the_breaks_are_a_best_r
     assert first_cost() == 2 * under + 4 * over
 
 
+def test_the_first_roster_places_the_breaks_of_an_agent_without_a_skill_in_demand():
+    """An agent whose only skill has no demand at the site (the problem notes it) still gets
+    its breaks placed, so the first roster is one the roster model can price."""
+    req = requirement([(8 + h / 2, "phone", 1) for h in range(8)])
+    agents = pd.concat([roster(1), roster(1, "email").assign(agent_id="A1", name="坐席1")],
+                       ignore_index=True)
+    cfg = lns_config()
+    problem = build_problem(req, agents, cfg)
+    assert problem.agents[1].skills == ()
+    t0 = time.perf_counter()
+    lns = Lns(problem, cfg.solver, t0 + 5, t0)
+    early = next(o for o, opt in enumerate(problem.agents[0].options[0])
+                 if problem.slot_time(opt.start).hour == 8)
+    first = lns.construct({0: {0: early}, 1: {0: early}}, [1, 0])
+    assert first is not None
+    assert [len(first.days[a][0].breaks) for a in range(2)] == [1, 1]
+    assert first.skill[1] == {}
+
+
 def test_running_objective_is_the_models_objective():
     """What the search tracks (agents' own costs plus coverage priced with numpy) equals what
     the full roster model says of the same roster, fixed."""
