@@ -421,20 +421,29 @@ class Lns:
                 a, d = cells[i]
                 agent, now = p.agents[a], days[a][d]
                 site, opt = agent.site, now.option
+                served: dict[str, list[int]] = {}
                 for t in range(opt.start, min(opt.end, p.n_slots)):
                     k = skill[a].pop(t, None)
                     if k is not None:
-                        supply[(site, k)][t] -= 1
+                        served.setdefault(k, []).append(t)
+                for k, slots in served.items():
+                    supply[(site, k)][slots] -= 1
                 starts, value = best_breaks(opt, self._worth(agent, supply))
                 if value == float("-inf"):
                     starts = now.breaks or mid_breaks(opt)
                 moved = moved or starts != now.breaks
                 days[a][d] = Worked(opt, starts)
+                if not agent.skills:
+                    continue
+                slots = np.array(working_slots(opt, p.n_slots, starts), int)
                 keys = [(site, k) for k in agent.skills]
-                for t in working_slots(opt, p.n_slots, starts) if keys else ():
-                    key = max(keys, key=lambda kk: p.demand[kk][t] - supply[kk][t])
-                    skill[a][t] = key[1]
-                    supply[key][t] += 1
+                # each slot to the skill shortest then (the first of equals)
+                best = np.argmax([p.demand[key][slots] - supply[key][slots] for key in keys],
+                                 axis=0) if len(keys) > 1 else np.zeros(len(slots), int)
+                for j, key in enumerate(keys):
+                    mine = slots[best == j]
+                    supply[key][mine] += 1
+                    skill[a].update(dict.fromkeys(mine.tolist(), key[1]))
             if not moved:
                 break
             order = self.rng.permutation(len(cells))
@@ -754,9 +763,10 @@ class Lns:
 WEEK_SHARE = 0.15
 
 # The most passes of ``Lns._first_breaks`` over every agent-day of the first roster. On the
-# 150-agent benchmark the first roster costs 58,582 with 3 passes, 92,407 with one. The search
-# at 60 s ends no better for it (seeds 1-10, within 3% of the LP bound in 11 of 14 runs, one
-# pass 12 of 17): the day sweep's first round re-places every day's breaks anyway.
+# 150-agent benchmark the first roster costs 58,582-60,892 with 3 passes (0.25 s), 92,077-
+# 93,562 with one (0.07 s); 500 agents on 2 sites 198,524-214,364 (0.66 s) against 337,949
+# (0.27 s). The search at 60 s ends no better for it (150 agents, seeds 1-10, within 3% of the
+# LP bound in 11 of 14 runs, one pass 12 of 17): the sweep's first round re-places the breaks.
 BREAK_PASSES = 3
 # The day sweep's work per site and day, per 150 agents of the site (at least MIN_DAY_WORK, at
 # most 4×), in CP-SAT's deterministic seconds: a count of the work done, so a day gets as far
