@@ -51,7 +51,7 @@ from wfm.schedule.grouped import Grouped
 from wfm.schedule.hint import mid_breaks, working_slots
 from wfm.schedule.model import SCALE, RosterModel
 from wfm.schedule.pricing import best_breaks
-from wfm.schedule.problem import Option, Problem, paid_slots
+from wfm.schedule.problem import AgentSpec, Option, Problem, paid_slots
 
 OnSolution = Callable[[float, float, float], None]
 
@@ -364,13 +364,9 @@ class Lns:
                     c.min_hours_week - 1e-9 <= hours <= c.max_hours_week + 1e-9):
                 unplaced.append(a)
                 continue
-            keys = [(agent.site, k) for k in agent.skills]
             for d, opt in chosen.items():
                 days[a][d] = Worked(opt, ())
-                for t in range(opt.start, min(opt.end, p.n_slots)) if keys else []:
-                    key = max(keys, key=lambda kk: p.demand[kk][t] - supply[kk][t])
-                    skill[a][t] = key[1]
-                    supply[key][t] += 1
+                self._serve(agent, range(opt.start, min(opt.end, p.n_slots)), skill[a], supply)
         self._first_breaks(days, skill, supply)
         # priced in the full model with every choice fixed, as the final evaluation will be:
         # that also checks the breaks and skills, and times the evaluation (the caller keeps
@@ -433,20 +429,25 @@ class Lns:
                     starts = now.breaks or mid_breaks(opt)
                 moved = moved or starts != now.breaks
                 days[a][d] = Worked(opt, starts)
-                if not agent.skills:
-                    continue
-                slots = np.array(working_slots(opt, p.n_slots, starts), int)
-                keys = [(site, k) for k in agent.skills]
-                # each slot to the skill shortest then (the first of equals)
-                best = np.argmax([p.demand[key][slots] - supply[key][slots] for key in keys],
-                                 axis=0) if len(keys) > 1 else np.zeros(len(slots), int)
-                for j, key in enumerate(keys):
-                    mine = slots[best == j]
-                    supply[key][mine] += 1
-                    skill[a].update(dict.fromkeys(mine.tolist(), key[1]))
+                self._serve(agent, working_slots(opt, p.n_slots, starts), skill[a], supply)
             if not moved:
                 break
             order = self.rng.permutation(len(cells))
+
+    def _serve(self, agent: AgentSpec, slots, skill: dict[int, str],
+               supply: dict[tuple[str, str], np.ndarray]) -> None:
+        """Each of ``slots``, worked by ``agent``, to its skill with the most demand left then
+        (the first of equals), in ``skill`` (the agent's slot -> skill) and ``supply``."""
+        if not agent.skills:
+            return
+        slots = np.asarray(slots, int)
+        keys = [(agent.site, k) for k in agent.skills]
+        best = np.argmax([self.p.demand[key][slots] - supply[key][slots] for key in keys],
+                         axis=0) if len(keys) > 1 else np.zeros(len(slots), int)
+        for j, key in enumerate(keys):
+            mine = slots[best == j]
+            supply[key][mine] += 1
+            skill.update(dict.fromkeys(mine.tolist(), key[1]))
 
     def place_breaks(self, roster: Roster, stop: float) -> Roster:
         """Day by day, every working agent's breaks and skills re-placed with the shifts kept
