@@ -37,6 +37,12 @@ def week_of_demand(level: int = 2, skill: str = "phone") -> pd.DataFrame:
     return requirement([(8 + 24 * d + h / 2, skill, level) for d in range(7) for h in range(16)])
 
 
+def _eight_oclock(problem) -> int:
+    """The index of the first day's 08:00 shift option (every agent's options are alike)."""
+    return next(o for o, opt in enumerate(problem.agents[0].options[0])
+                if problem.slot_time(opt.start).hour == 8)
+
+
 def test_lns_reaches_the_known_optimum():
     """The tiny instance of test_schedule (demand 08:00-12:00 for two, a second agent covers
     the first's break): the LNS finds the same optimum and says it matches the LP bound."""
@@ -58,8 +64,7 @@ def test_the_first_roster_staggers_the_breaks_of_like_agents():
     problem = build_problem(req, roster(3), cfg)
     t0 = time.perf_counter()
     lns = Lns(problem, cfg.solver, t0 + 5, t0)
-    early = next(o for o, opt in enumerate(problem.agents[0].options[0])
-                 if problem.slot_time(opt.start).hour == 8)
+    early = _eight_oclock(problem)
     first = lns.construct({a: {0: early} for a in range(3)}, [0, 1, 2])
     starts = sorted(first.days[a][0].breaks[0] for a in range(3))
     assert [problem.slot_time(s).strftime("%H:%M") for s in starts] == ["09:00", "09:30",
@@ -84,8 +89,7 @@ def test_the_first_roster_repeats_the_break_passes_until_the_breaks_are_a_best_r
                        ignore_index=True)
     cfg = lns_config()
     problem = build_problem(req, agents, cfg)
-    early = next(o for o, opt in enumerate(problem.agents[0].options[0])
-                 if problem.slot_time(opt.start).hour == 8)
+    early = _eight_oclock(problem)
     shift = problem.agents[0].options[0][early]
     under, over = 10 * 30 * SCALE, 1 * 30 * SCALE
 
@@ -129,8 +133,7 @@ def test_the_first_roster_places_the_breaks_of_an_agent_without_a_skill_in_deman
     assert problem.agents[1].skills == ()
     t0 = time.perf_counter()
     lns = Lns(problem, cfg.solver, t0 + 5, t0)
-    early = next(o for o, opt in enumerate(problem.agents[0].options[0])
-                 if problem.slot_time(opt.start).hour == 8)
+    early = _eight_oclock(problem)
     first = lns.construct({0: {0: early}, 1: {0: early}}, [1, 0])
     assert first is not None
     assert [len(first.days[a][0].breaks) for a in range(2)] == [1, 1]
