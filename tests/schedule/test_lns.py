@@ -15,13 +15,14 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from ortools.sat.python import cp_model
 
 from tests.schedule.test_schedule import DAY, config, requirement, roster
 from wfm.schedule import lns as lns_module
 from wfm.schedule.bound import lp_relaxation
 from wfm.schedule.check import check_schedule
 from wfm.schedule.hint import greedy
-from wfm.schedule.lns import Lns, own_costs
+from wfm.schedule.lns import Lns, Worked, _own, own_costs, solve_fixed
 from wfm.schedule.model import SCALE
 from wfm.schedule.problem import build_problem
 from wfm.schedule.solve import evaluate, probe_first, solve_schedule, use_lns
@@ -53,6 +54,38 @@ def test_lns_reaches_the_known_optimum():
     assert found.best_bound == pytest.approx(found.lp_bound)
     assert found.status == ("optimal" if found.objective <= found.lp_bound + 1e-6
                             else "feasible")
+
+
+def test_the_first_roster_times_the_final_evaluation_on_a_fifth_of_the_agents(monkeypatch):
+    """The first roster's own costs come from its shifts (own_costs) and are the full model's;
+    the full model prices a share of the agents, drawn at random (``PRICED_SHARE``, 2 of 10),
+    and the time it takes, scaled up by agents, is what the caller keeps in reserve. The
+    share's pricing checks its breaks: a break where its option does not allow it is refused."""
+    cfg = lns_config()
+    problem = build_problem(week_of_demand(2), roster(10), cfg)
+    t0 = time.perf_counter()
+    lns = Lns(problem, cfg.solver, t0 + 5, t0)
+    priced: list[tuple[int, float]] = []
+
+    def timed(share, days, skill):
+        began = time.perf_counter()
+        out = solve_fixed(share, days, skill)
+        priced.append((len(share.agents), time.perf_counter() - began))
+        return out
+
+    monkeypatch.setattr(lns_module, "solve_fixed", timed)
+    first = lns.construct(greedy(problem), list(range(10)))
+    assert first is not None
+    assert [n for n, _ in priced] == [2]
+    assert lns.price_seconds >= 5 * priced[0][1]
+    model, solver, status = solve_fixed(problem, first.days, first.skill)
+    assert status == cp_model.OPTIMAL
+    full = _own(model, solver)
+    assert first.own == [full[a] for a in range(10)]
+    misplaced = [{d: Worked(w.option, tuple(s + 1 for s in w.option.breaks[-1].starts[-1:]
+                                            for _ in w.breaks)) for d, w in days.items()}
+                 for days in first.days]
+    assert lns._time_pricing(misplaced, first.skill) is None
 
 
 def test_the_first_roster_staggers_the_breaks_of_like_agents():

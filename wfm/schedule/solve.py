@@ -517,8 +517,9 @@ def _solve_lns(problem: Problem, searched: Problem, lp, plan: dict[int, dict[int
     roster = lns.construct(chosen, order)
     if roster is None:
         return None
-    # the final evaluation prices the whole roster once more, as construct did; with a
-    # margin for the sub-model still running when the search stops
+    # the final evaluation prices the whole roster in the full model, as long as construct
+    # timed it (``Lns._time_pricing``); with a margin for the sub-model still running when
+    # the search stops
     reserve = 0.5 + 0.004 * len(problem.agents) + 1.5 * lns.price_seconds
     stop = deadline - reserve
     if not rounded:
