@@ -82,9 +82,9 @@ def test_the_first_roster_times_the_final_evaluation_on_a_fifth_of_the_agents(mo
     assert status == cp_model.OPTIMAL
     full = _own(model, solver)
     assert first.own == [full[a] for a in range(10)]
-    misplaced = [{d: Worked(w.option, tuple(s + 1 for s in w.option.breaks[-1].starts[-1:]
-                                            for _ in w.breaks)) for d, w in days.items()}
-                 for days in first.days]
+    # each break one slot past the last start its option allows
+    misplaced = [{d: Worked(w.option, tuple(b.starts[-1] + 1 for b in w.option.breaks))
+                  for d, w in days.items()} for days in first.days]
     assert lns._time_pricing(misplaced, first.skill) is None
 
 
