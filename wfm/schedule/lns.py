@@ -790,6 +790,7 @@ PRICED_SHARE = 0.2
 # (0.27 s). The search at 60 s ends no better for it (150 agents, seeds 1-10, within 3% of the
 # LP bound in 11 of 14 runs, one pass 12 of 17): the sweep's first round re-places the breaks.
 BREAK_PASSES = 3
+
 # The day sweep's work per site and day, per 150 agents of the site (at least MIN_DAY_WORK, at
 # most 4×), in CP-SAT's deterministic seconds: a count of the work done, so a day gets as far
 # on a slow machine as on a fast one, and only the number of rounds in the time limit changes.
