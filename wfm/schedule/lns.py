@@ -369,8 +369,8 @@ class Lns:
                 self._serve(agent, range(opt.start, min(opt.end, p.n_slots)), skill[a], supply)
         self._first_breaks(days, skill, supply)
         own = own_costs(p, days)
-        timed = self._time_pricing(days, skill)
-        if own is None or timed is None:
+        timed = None if own is None else self._time_pricing(days, skill)
+        if timed is None:  # a hard rule of an agent's own, or one of breaks and skills
             return None
         self.price_seconds = timed
         roster = Roster(days, skill, own, supply)
