@@ -20,6 +20,11 @@ instance's weekly-pattern bound (column generation over whole weeks, wfm/schedul
 run alone before the solves) and the gap to it: the LP bound knows each group's work/off
 patterns but not rest, each agent's own hours or preferences, so the pattern bound can be
 stronger. --bounds prints only the two bounds and their times, side by side, per instance.
+--exact solves each --sizes instance (default one day of 25, 50 and 150 agents) to a proven
+optimum in the grouped model (wfm/schedule/grouped.py, every agent free, CP-SAT for up to
+--exact-seconds) and prints how far the LP bound lies below it and how far the search ends
+above it at --named-limit: the LP bound places shifts and breaks fractionally, so on a small
+roster it can lie far below any roster.
 """
 
 from __future__ import annotations
@@ -189,6 +194,52 @@ def named(sizes: list[tuple], strategies: list[str], pattern_seconds: float = 0.
                   f"{r.seconds:>8.1f}", flush=True)
 
 
+def exact(sizes: list[tuple], seconds: float, limit: float, strategy: str = "lns") -> None:
+    """Per (agents, sites, days, interval) instance: the optimum proven by CP-SAT on the
+    grouped model (every agent free, 2 workers, up to ``seconds``; its best bound if not
+    proven), the LP bound, and the search's roster at ``limit`` seconds."""
+    from ortools.sat.python import cp_model
+
+    from wfm.schedule.bound import lp_relaxation
+    from wfm.schedule.grouped import Grouped
+    from wfm.schedule.model import SCALE
+    from wfm.schedule.problem import build_problem
+    from wfm.schedule.solve import solve_schedule
+
+    print("\nrosters solved to a proven optimum (grouped model, CP-SAT; in brackets the best "
+          "found when not proven); LP below = 1 - LP bound / optimum; above = search / "
+          "optimum - 1")
+    print(f"{'agents':>7}{'sites':>6}{'days':>5}{'LP bound':>10}{'optimum':>10}{'bound':>10}"
+          f"{'proof s':>9}{'LP below':>10}{'search':>9}{'above':>8}")
+    for n, sites, days, interval in sizes:
+        req, roster, cfg = named_instance(n, sites, days, interval=interval)
+        problem = build_problem(req, roster, cfg)
+        lp = lp_relaxation(problem)
+        model = Grouped(problem)
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = cfg.solver.workers
+        solver.parameters.max_time_in_seconds = seconds
+        status = solver.solve(model.m)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            print(f"{n:>7}{sites:>6}{days:>5}  no roster in {seconds:g} s", flush=True)
+            continue
+        best = (solver.objective_value + model.constant) / SCALE
+        bound = (solver.best_objective_bound + model.constant) / SCALE
+        proven = status == cp_model.OPTIMAL
+        run = cfg.model_copy(update={"solver": cfg.solver.model_copy(
+            update={"time_limit_seconds": limit, "strategy": strategy})})
+        found = solve_schedule(req, roster, run).objective
+        # not proven: the best roster found in brackets, and no distance of the LP below it
+        shown = f"{best:>10,.0f}" if proven else f"{'(' + format(best, ',.0f') + ')':>10}"
+        below = f"{1 - lp.value / best:>10.1%}" if proven else f"{'—':>10}"
+        print(f"{n:>7}{sites:>6}{days:>5}{lp.value:>10,.1f}{shown}{bound:>10,.1f}"
+              f"{solver.wall_time:>9.1f}{below}{found:>9,.0f}{found / best - 1:>8.1%}",
+              flush=True)
+        if found < bound - 1e-6:
+            print(f"  the search's {found:,.0f} lies below the proven bound {bound:,.1f}: "
+                  "the grouped model and the roster model disagree", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--peer-python", default=None)
@@ -207,6 +258,12 @@ def main() -> None:
     parser.add_argument("--bounds", action="store_true",
                         help="Only the LP bound and the weekly-pattern bound (for up to "
                         "--pattern-seconds, default 300) of each --sizes instance, with times.")
+    parser.add_argument("--exact", action="store_true",
+                        help="Solve each --sizes instance (default one day of 25, 50 and 150 "
+                        "agents) to a proven optimum and compare the LP bound and the search "
+                        "at --named-limit with it.")
+    parser.add_argument("--exact-seconds", type=float, default=300,
+                        help="CP-SAT's time for --exact's proof.")
     parser.add_argument("--sizes", default=None,
                         help="Named instances as agents:sites[:days[:requirement interval in "
                         "minutes]], comma-separated "
@@ -220,8 +277,9 @@ def main() -> None:
                (150, 1, 7, limit, 30), (50, 1, 7, limit, 5), (150, 1, 7, limit, 5)],
               strategies, args.pattern_seconds)
         return
-    if args.named or args.bounds:
-        sizes = [(50, 1, 7), (150, 1, 7), (500, 2, 7)]
+    if args.named or args.bounds or args.exact:
+        sizes = [(25, 1, 1, 15), (50, 1, 1, 15), (150, 1, 1, 15)] if args.exact else \
+            [(50, 1, 7), (150, 1, 7), (500, 2, 7)]
         if args.sizes:
             sizes = []
             for item in args.sizes.split(","):  # agents:sites[:days[:interval]]
@@ -229,6 +287,9 @@ def main() -> None:
                 if not 2 <= len(parts) <= 4:
                     parser.error(f"--sizes {item!r}: expected agents:sites[:days[:interval]]")
                 sizes.append((*parts, *[7, 15][len(parts) - 2:]))
+        if args.exact:
+            exact(sizes, args.exact_seconds, args.named_limit, strategies[0])
+            return
         if args.bounds:
             bounds(sizes, args.pattern_seconds or 300)
             return
