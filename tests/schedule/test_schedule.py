@@ -90,6 +90,8 @@ def test_optimal_only_over_every_option(monkeypatch, tmp_path):
     assert restricted.objective == 187 and restricted.status == "feasible"
     assert restricted.best_bound == restricted.lp_bound and restricted.gap > 0.7
     assert any("solver.lp_guided" in n for n in restricted.notes)
+    # a small roster far above its bound: the note says the bound may be what is weak
+    assert any("part of the gap may be the bound's" in n for n in restricted.notes)
     # the note reaches the workbook's Summary sheet
     from openpyxl import load_workbook
 
