@@ -579,7 +579,8 @@ class Lns:
         grouped model (shift, breaks and skills move; the other days stay, so do weekly
         hours, rest and days off). ``settings.workers`` solves run at once, each on one
         CP-SAT worker: other sites on any day, the same site only on days not next to each
-        other. Each solve gets ``DAY_WORK`` deterministic seconds per 150 agents of its site,
+        other. Each solve gets ``DAY_WORK`` deterministic seconds per 150 agents of its site
+        (a site of at most ``SMALL_SITE`` agents all of it),
         and in the first round no more wall-clock time than an equal share of the time left,
         so that every day gets its turn. Each round takes the days whose under- and
         over-staffing cost most first (a day whose solve fell short in one round is taken
@@ -612,9 +613,9 @@ class Lns:
                     # the first round shares the time left so that every day gets its turn
                     share = left * min(workers, round_size) / max(round_size - started, 1) \
                         if started < round_size else left
-                    work = float(np.clip(
-                        DAY_WORK * len(members) / 150 * longer.get((d, site), 1),
-                        MIN_DAY_WORK, 4 * DAY_WORK))
+                    share_of = 1.0 if len(members) <= SMALL_SITE else len(members) / 150
+                    work = float(np.clip(DAY_WORK * share_of * longer.get((d, site), 1),
+                                         MIN_DAY_WORK, 4 * DAY_WORK))
                     held, lane = self._held(members, site, started, running, workers)
                     future = pool.submit(self._solve_grouped, roster, members, {d},
                                          min(time.perf_counter() + share, stop),
@@ -801,6 +802,14 @@ BREAK_PASSES = 3
 # to, which it did at 1.5-2.2 deterministic seconds (3-4.5 s there).
 DAY_WORK = 2.0
 MIN_DAY_WORK = 0.3
+# A day's model of a site of at most this many agents gets DAY_WORK, not its share by agents:
+# it is about as hard as at 150 (like agents are counted, not named). One day of 25 agents at
+# 60 s: 683, the proven optimum, in 3 of 3 runs, where a share (0.3 deterministic s) stopped
+# one short quarter-hour above, at 848, in 7 of 8; a week of 25 agents (seeds 1-4) 5,517 /
+# 4,857 / 5,416 / 5,157 against 5,948 / 5,517 / 4,857 / 5,123, of 50 agents (seeds 1-2) 6,412 /
+# 6,217 against 6,281 / 6,281. Not at 100 agents (1.33 s; 2 s there: seeds 1-3 12,100 /
+# 12,160 / 12,325 against 12,100 / 12,156 / 12,193). bench/results/schedule_named.txt.
+SMALL_SITE = 50
 # At most this many agents of a site in one day's model of the sweep; a larger site is solved
 # in random parts, one after the other. 500 agents on 2 sites at 120 s: 83,287 / 78,892 (seeds
 # 1 / 2) in parts of 125 agents, 84,179-100,075 with whole sites (4 runs, seed 1). 150 agents
