@@ -804,7 +804,7 @@ DAY_WORK = 2.0
 MIN_DAY_WORK = 0.3
 # A day's model of a site of at most this many agents gets DAY_WORK, not its share by agents:
 # it is about as hard as at 150 (like agents are counted, not named). One day of 25 agents at
-# 60 s: 683, the proven optimum, in 3 of 3 runs, where a share (0.3 deterministic s) stopped
+# 60 s: 683, the proven optimum, in 5 of 5 runs, where a share (0.3 deterministic s) stopped
 # one short quarter-hour above, at 848, in 7 of 8; a week of 25 agents (seeds 1-4) 5,517 /
 # 4,857 / 5,416 / 5,157 against 5,948 / 5,517 / 4,857 / 5,123, of 50 agents (seeds 1-2) 6,412 /
 # 6,217 against 6,281 / 6,281. Not at 100 agents (1.33 s; 2 s there: seeds 1-3 12,100 /

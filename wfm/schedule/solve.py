@@ -435,14 +435,14 @@ def probe_first(problem: Problem, cfg: ScheduleConfig) -> bool:
 
 
 LNS_FROM_AGENTS = 40
+PROBE_SHARE = 0.05  # of the time limit, and at most PROBE_SECONDS
+PROBE_SECONDS = 1.0
 # A roster of at most this many agents whose gap to the bound is above WEAK_BOUND_GAP gets a
 # note that the bound, not only the roster, may make the gap (bench/schedule_bench.py --exact:
 # on one day, the LP bound lies 19.8% below the proven optimum at 25 agents, 4.0% at 50, 2.1%
 # at 150).
 WEAK_BOUND_AGENTS = 50
 WEAK_BOUND_GAP = 0.1
-PROBE_SHARE = 0.05  # of the time limit, and at most PROBE_SECONDS
-PROBE_SECONDS = 1.0
 # The search waits for the LP relaxation's guidance at most this share of the time limit (and
 # at least LP_WAIT_MIN_SECONDS), then searches every shift option while the LP finishes beside
 # it, and takes up the guidance when it ends (Lns._poll). 150 agents on 5-minute slots at 60 s
