@@ -613,9 +613,8 @@ class Lns:
                     # the first round shares the time left so that every day gets its turn
                     share = left * min(workers, round_size) / max(round_size - started, 1) \
                         if started < round_size else left
-                    share_of = 1.0 if len(members) <= SMALL_SITE else len(members) / 150
-                    work = float(np.clip(DAY_WORK * share_of * longer.get((d, site), 1),
-                                         MIN_DAY_WORK, 4 * DAY_WORK))
+                    per_agents = 1.0 if len(members) <= SMALL_SITE else len(members) / 150
+                    work = min(DAY_WORK * per_agents * longer.get((d, site), 1), 4 * DAY_WORK)
                     held, lane = self._held(members, site, started, running, workers)
                     future = pool.submit(self._solve_grouped, roster, members, {d},
                                          min(time.perf_counter() + share, stop),
@@ -792,17 +791,19 @@ PRICED_SHARE = 0.2
 # LP bound in 11 of 14 runs, one pass 12 of 17): the sweep's first round re-places the breaks.
 BREAK_PASSES = 3
 
-# The day sweep's work per site and day, per 150 agents of the site (at least MIN_DAY_WORK, at
-# most 4×), in CP-SAT's deterministic seconds: a count of the work done, so a day gets as far
-# on a slow machine as on a fast one, and only the number of rounds in the time limit changes.
+# The day sweep's work per site and day, per 150 agents of the site (all of it at a site of
+# at most SMALL_SITE agents; at most 4×), in CP-SAT's deterministic seconds: a count of the
+# work done, so a day gets as far on a slow machine as on a fast one, and only the number of
+# rounds in the time limit changes.
 # It had been 2.5 s of wall-clock time (150 agents at 60 s, two days side by side, seeds 1-5:
 # 17,210-17,570, median 17,240; bench/results/schedule_named.txt, 82bb728), until a machine
 # about twice as slow (first roster in 10-11 s, not 6) ended three runs of seed 1 at 21,628-
 # 29,588: in 2.5 s there a day's model had not yet found the roster its LP relaxation leads
 # to, which it did at 1.5-2.2 deterministic seconds (3-4.5 s there).
 DAY_WORK = 2.0
-MIN_DAY_WORK = 0.3
-# A day's model of a site of at most this many agents gets DAY_WORK, not its share by agents:
+# A day's model of a site of at most this many agents gets DAY_WORK, not its share by agents
+# (which had a floor, MIN_DAY_WORK = 0.3 s, that no day reaches now: above SMALL_SITE agents
+# a day's share is 0.68 s at least):
 # it is about as hard as at 150 (like agents are counted, not named). One day of 25 agents at
 # 60 s: 683, the proven optimum, in 5 of 5 runs, where a share (0.3 deterministic s) stopped
 # one short quarter-hour above, at 848, in 7 of 8; a week of 25 agents (seeds 1-4) 5,517 /
